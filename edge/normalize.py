@@ -1,0 +1,100 @@
+"""Turn one segmented digit into the 28x28 image the model reads, the way MNIST was made.
+
+MNIST digits were fitted into a 20x20 box keeping their aspect ratio (anti-aliased), then placed in a
+28x28 image with their centre of mass at its centre. Training (`train/`) runs every augmented sample
+through `to_mnist` too, so the model is trained on exactly what the runner feeds it.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class NormalizeParams:
+    """How a patch of ink becomes a model input; the defaults reproduce MNIST's framing."""
+
+    size: int = 28  # side of the model input, pixels
+    box: int = 20  # the ink's longer side is scaled to this, aspect ratio kept (MNIST: 20)
+    center: float = 14.0  # where the centre of mass lands, in pixel indices (MNIST's mean is 14.0, 14.0)
+    ink_threshold: int = 32  # 0..255: brighter pixels count as ink when measuring extent and strokes
+    min_stroke: float = 0.10  # strokes thinner than this fraction of the longer side get thickened...
+    target_stroke: float = 0.14  # ...to about this fraction (MNIST: median 0.15, 1st percentile 0.10)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+DEFAULT = NormalizeParams()
+
+
+def ink_box(ink: np.ndarray, threshold: int = DEFAULT.ink_threshold) -> tuple[int, int, int, int] | None:
+    """Tight (x, y, w, h) box of the pixels brighter than `threshold`, or None when there are none."""
+    ys, xs = np.nonzero(ink > threshold)
+    if xs.size == 0:
+        return None
+    x0, y0 = int(xs.min()), int(ys.min())
+    return x0, y0, int(xs.max()) - x0 + 1, int(ys.max()) - y0 + 1
+
+
+def stroke_ratio(ink: np.ndarray, threshold: int = DEFAULT.ink_threshold) -> float:
+    """Stroke width over the ink's longer side, from width ~ 2 * area / perimeter of the binary ink."""
+    mask = np.pad((ink > threshold).astype(np.uint8), 1)  # contours need a background border
+    area = float(mask.sum())
+    if area == 0:
+        return 0.0
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    perimeter = sum(cv2.arcLength(c, True) for c in contours)
+    return 2.0 * area / max(perimeter, 1.0) / (max(mask.shape) - 2)
+
+
+def thicken(ink: np.ndarray, params: NormalizeParams = DEFAULT) -> np.ndarray:
+    """Dilate hairline strokes (a fine pen seen large by a camera) so they survive the downscale."""
+    ratio = stroke_ratio(ink, params.ink_threshold)
+    if ratio == 0.0 or ratio >= params.min_stroke:
+        return ink
+    radius = int(np.ceil((params.target_stroke - ratio) * max(ink.shape) / 2))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    return cv2.dilate(np.pad(ink, radius), kernel)  # padded so the fattened ink is not cut off
+
+
+def to_mnist(ink: np.ndarray, params: NormalizeParams = DEFAULT) -> np.ndarray:
+    """Fit the ink of a white-on-black patch (any size, 0..255) into MNIST's framing.
+
+    Returns a (size, size) uint8 image: white ink on black, the longer side of the ink `box` pixels,
+    its brightest pixel 255 (faint pencil reads like MNIST's pen) and its centre of mass at `center`.
+    A patch without ink gives an all-black image.
+    """
+    ink = np.asarray(ink, np.float32)
+    found = ink_box(ink, params.ink_threshold)
+    out = np.zeros((params.size, params.size), np.uint8)
+    if found is None:
+        return out
+    x, y, w, h = found
+    crop = np.ascontiguousarray(ink[y : y + h, x : x + w])
+    crop = thicken(crop, params)
+    h, w = crop.shape
+    scale = params.box / max(w, h)
+    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    small = cv2.resize(crop, (new_w, new_h), interpolation=interpolation)
+    small *= 255.0 / max(float(small.max()), 1e-6)
+    moments = cv2.moments(small)
+    if moments["m00"] <= 0:
+        return out
+    # a whole-pixel shift keeps the strokes as sharp as MNIST's; the centre lands within half a pixel
+    dx = round(params.center - moments["m10"] / moments["m00"])
+    dy = round(params.center - moments["m01"] / moments["m00"])
+    shift = np.float32([[1, 0, dx], [0, 1, dy]])
+    placed = cv2.warpAffine(small, shift, (params.size, params.size), flags=cv2.INTER_NEAREST, borderValue=0)
+    return np.clip(placed + 0.5, 0, 255).astype(np.uint8)
+
+
+def to_mnist_batch(patches: list[np.ndarray] | np.ndarray, params: NormalizeParams = DEFAULT) -> np.ndarray:
+    """`to_mnist` over many patches: an (N, size, size) uint8 batch ready for one interpreter call."""
+    out = np.zeros((len(patches), params.size, params.size), np.uint8)
+    for i, patch in enumerate(patches):
+        out[i] = to_mnist(patch, params)
+    return out
