@@ -1,0 +1,184 @@
+"""Command line: `python -m edge run|detect|demo|serve` (see docs/edge.md).
+
+Only parses arguments and calls the modules. Every expected failure ends as one line on stderr and a
+non-zero exit: 1 for a bad model, source or input, 2 for bad arguments, 130 for Ctrl+C.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import cv2
+
+from edge.capture import ImageFiles, Recorder, SourceError, open_source
+from edge.classify import MODEL_ENV, Classifier, ModelError
+from edge.draw import FpsMeter, Window, annotate
+from edge.reader import Reader, ReadParams, parse_orientation
+
+SAMPLE = Path(__file__).resolve().parent / "samples" / "sample.jpg"
+STATUS_EVERY_S = 2.0  # `run` prints its frame rate this often
+
+
+def _orientation(value: str):
+    try:
+        return parse_orientation(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help=f"a .tflite with its .json sidecar (default: ${MODEL_ENV} or models/digits_int8.tflite)")
+    parser.add_argument("--threads", type=int, default=1, help="interpreter threads (default: 1)")
+    parser.add_argument("--orientation", type=_orientation, default=ReadParams.orientation,
+                        help="auto, or 0/90/180/270: degrees to turn the picture clockwise before reading (default: 0)")
+    parser.add_argument("--min-confidence", type=float, default=ReadParams.min_confidence,
+                        help=f"drop digits read with a lower probability (default: {ReadParams.min_confidence})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m edge", description="Read handwritten digits from a camera or pictures.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="read a live camera, a stream or a video, with an overlay")
+    run.add_argument("--source", default="0", help="camera index, picam, video file, image file or folder, "
+                     "GStreamer pipeline or stream URL (default: 0)")
+    _model_options(run)
+    run.add_argument("--headless", action="store_true", help="no window, even when a display exists")
+    run.add_argument("--save", help="write annotated frames to a video (.mp4/.avi/.mkv) or a folder")
+    run.add_argument("--jsonl", help="write one JSON object per frame to this file, or - for stdout")
+    run.add_argument("--frames", type=int, default=0, help="stop after this many frames (default: until the end or q)")
+    run.set_defaults(func=cmd_run)
+
+    detect = commands.add_parser("detect", help="read pictures: one JSON object per image on stdout")
+    detect.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR")
+    _model_options(detect)
+    detect.add_argument("--annotate", metavar="DIR", help="also write each picture with its reading drawn on it here")
+    detect.set_defaults(func=cmd_detect)
+
+    demo = commands.add_parser("demo", help="read the bundled sample picture and write it annotated")
+    _model_options(demo)
+    demo.add_argument("--out", default="out", help="folder for the annotated picture (default: out)")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = commands.add_parser("serve", help="web page: upload pictures or watch the camera (needs Flask)")
+    serve.add_argument("--model", help="as for run")
+    serve.add_argument("--threads", type=int, default=1)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the whole network)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--source", help="camera for the live view (as for run; default: uploads only)")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def make_reader(args: argparse.Namespace) -> Reader:
+    classifier = Classifier(args.model, threads=args.threads)
+    return Reader(classifier, ReadParams(min_confidence=args.min_confidence, orientation=args.orientation))
+
+
+def _annotated_path(folder: Path, source: str) -> Path:
+    return folder / f"{Path(source).stem}_read.jpg"
+
+
+def _write(path: Path, image) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(path), image):
+        raise SourceError(f"{path}: cannot write")
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    reader = make_reader(args)  # a bad model fails before any picture is read
+    images = ImageFiles(args.inputs)
+    if not images.paths:
+        raise SourceError("no images found in " + " ".join(args.inputs))
+    for name, frame in images.frames():
+        reading = reader.read(frame)
+        print(json.dumps(reading.to_json(name)), flush=True)
+        if args.annotate:
+            _write(_annotated_path(Path(args.annotate), name), annotate(frame, reading))
+    return 1 if images.failed else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    reader = make_reader(args)
+    frame = ImageFiles([SAMPLE]).read()
+    if frame is None:
+        raise SourceError(f"{SAMPLE}: the bundled sample is missing")
+    reading = reader.read(frame)
+    truth = json.loads(SAMPLE.with_suffix(".json").read_text())["numbers"]
+    print(json.dumps(reading.to_json(str(SAMPLE))))
+    print("read:    " + " ".join(n.text for n in reading.numbers))
+    print("written: " + " ".join(n["text"] for n in truth))
+    out = _annotated_path(Path(args.out), "demo")
+    _write(out, annotate(frame, reading))
+    print(f"annotated picture: {out}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    reader = make_reader(args)
+    window = None if args.headless else Window()
+    if window is not None and not window.available:
+        print("note: no display or no GUI in this OpenCV build: running headless", file=sys.stderr)
+        window = None
+    jsonl = None if not args.jsonl else sys.stdout if args.jsonl == "-" else open(args.jsonl, "w")
+    meter, last_status, count = FpsMeter(), time.monotonic(), 0
+    with open_source(args.source) as source:
+        recorder = Recorder(args.save, fps=getattr(source, "fps", None)) if args.save else None
+        try:
+            for name, frame in source.frames():
+                reading = reader.read(frame)
+                fps = meter.tick()
+                shown = annotate(frame, reading, fps) if window or recorder else None
+                if recorder:
+                    recorder.write(shown)
+                if jsonl:
+                    record = {**reading.to_json(name), "frame": count, "time": round(time.time(), 3)}
+                    jsonl.write(json.dumps(record) + "\n")
+                    jsonl.flush()
+                if time.monotonic() - last_status >= STATUS_EVERY_S:
+                    last_status = time.monotonic()
+                    numbers = " ".join(n.text for n in reading.numbers) or "-"
+                    print(f"{fps or 0:.1f} FPS  segment {reading.segment_ms:.0f} ms  classify "
+                          f"{reading.classify_ms:.0f} ms  numbers: {numbers}", file=sys.stderr, flush=True)
+                count += 1
+                if (window and not window.show(shown)) or count == args.frames:
+                    break
+        finally:
+            if recorder:
+                recorder.close()
+            if window:
+                window.close()
+            if jsonl and jsonl is not sys.stdout:
+                jsonl.close()
+    print(f"{count} frames" + (f", {meter.fps:.1f} FPS" if meter.fps else ""), file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from edge.web import server  # Flask only loads for this command
+    except ImportError as error:
+        raise SourceError(f"serve needs Flask: pip install '.[web]' ({error})") from None
+    server.serve(args.model, args.host, args.port, args.source, args.threads)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # our own line says what failed
+    try:
+        return args.func(args)
+    except (ModelError, SourceError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Run the digit model with the LiteRT interpreter: a batch of 28x28 crops in, probabilities out.
+
+The runner needs no TensorFlow: `ai_edge_litert` (LiteRT) is tried first, `tflite_runtime` (the older
+package some Raspberry Pi images already have) second. What the model expects - labels, which output
+means "not a digit", polarity, the framing of its inputs - comes from the JSON sidecar that `convert/`
+writes next to every `.tflite` file (see docs/DESIGN.md), so the runner never guesses.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+
+from edge.normalize import NormalizeParams
+
+MODEL_ENV = "EDGE_DIGITS_MODEL"  # environment variable that overrides the default model path
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "digits_int8.tflite"
+
+
+class ModelError(RuntimeError):
+    """The model or its sidecar is missing, unreadable or not what the runner expects (one-line message)."""
+
+
+def default_model_path() -> Path:
+    """$EDGE_DIGITS_MODEL when set, else models/digits_int8.tflite next to the package."""
+    return Path(os.environ.get(MODEL_ENV) or DEFAULT_MODEL)
+
+
+def _interpreter_class():
+    """LiteRT's Interpreter, else tflite_runtime's: the same API, neither drags in TensorFlow."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        try:
+            from tflite_runtime.interpreter import Interpreter
+        except ImportError:
+            raise ModelError(
+                "no TFLite interpreter installed: pip install ai-edge-litert "
+                "(or tflite-runtime on Python <= 3.11 with NumPy 1)"
+            ) from None
+    return Interpreter
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def load_interpreter(path: str | os.PathLike, threads: int = 1):
+    """An allocated interpreter for the .tflite file at `path`; `ModelError` when it cannot be loaded."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"model not found: {path}")
+    interpreter_class = _interpreter_class()
+    try:
+        interpreter = interpreter_class(model_path=str(path), num_threads=max(1, int(threads)))
+        interpreter.allocate_tensors()
+    except (ValueError, RuntimeError) as error:
+        raise ModelError(f"{path}: not a usable TFLite model ({_first_line(error)})") from None
+    return interpreter
+
+
+def read_sidecar(model_path: Path) -> dict:
+    """The metadata JSON next to the model (same stem, .json), checked for the fields the runner uses."""
+    sidecar = model_path.with_suffix(".json")
+    try:
+        metadata = json.loads(sidecar.read_text())
+    except FileNotFoundError:
+        raise ModelError(f"model metadata not found: {sidecar} (convert/ writes it next to the model)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelError(f"{sidecar}: unreadable model metadata ({_first_line(error)})") from None
+    labels = metadata.get("labels") if isinstance(metadata, dict) else None
+    if not isinstance(labels, list) or not labels:
+        raise ModelError(f"{sidecar}: no 'labels' list")
+    reject = metadata.get("reject_index")
+    if reject is not None and not (isinstance(reject, int) and 0 <= reject < len(labels)):
+        raise ModelError(f"{sidecar}: reject_index {reject!r} is not an index into labels")
+    for i, label in enumerate(labels):
+        if i != reject and not str(label).isdigit():
+            raise ModelError(f"{sidecar}: label {label!r} at {i} is not a digit and not the reject_index")
+    return metadata
+
+
+def _normalize_params(metadata: dict) -> NormalizeParams:
+    """The framing the model was trained with; unknown keys (from a newer trainer) are ignored."""
+    known = {f.name for f in fields(NormalizeParams)}
+    given = metadata.get("normalize") or {}
+    return NormalizeParams(**{k: v for k, v in given.items() if k in known})
+
+
+class Classifier:
+    """A TFLite digit model with its metadata; `predict` classifies a whole batch in one invoke.
+
+    Thread-safe: the web server and the live loop may share one instance.
+    """
+
+    def __init__(self, model_path: str | os.PathLike | None = None, threads: int = 1):
+        self.model_path = Path(model_path) if model_path else default_model_path()
+        self._interpreter = load_interpreter(self.model_path, threads)
+        self.metadata = read_sidecar(self.model_path)
+        self.labels: list[str] = [str(label) for label in self.metadata["labels"]]
+        self.reject_index: int | None = self.metadata.get("reject_index")
+        polarity = (self.metadata.get("input") or {}).get("polarity", "white_on_black")
+        if polarity not in ("white_on_black", "black_on_white"):
+            raise ModelError(f"{self.model_path.with_suffix('.json')}: unknown input polarity {polarity!r}")
+        self.invert = polarity == "black_on_white"
+        self.normalize_params = _normalize_params(self.metadata)
+        self.threads = threads
+        self._input = self._interpreter.get_input_details()[0]
+        self._output = self._interpreter.get_output_details()[0]
+        size = self.normalize_params.size
+        if tuple(self._input["shape"][1:3]) != (size, size):
+            raise ModelError(f"{self.model_path}: input shape {list(self._input['shape'])}, expected (N, {size}, {size}, 1)")
+        if int(self._output["shape"][-1]) != len(self.labels):
+            raise ModelError(f"{self.model_path}: {self._output['shape'][-1]} outputs but {len(self.labels)} labels")
+        self._batch = int(self._input["shape"][0])  # the batch size the tensors are allocated for
+        self._lock = threading.Lock()
+
+    @property
+    def variant(self) -> str:
+        return str(self.metadata.get("variant", self.model_path.stem))
+
+    def _quantize(self, batch: np.ndarray) -> np.ndarray:
+        """uint8 pixels 0..255 -> whatever input 0 holds (uint8 crops pass straight into an int8 model)."""
+        dtype = self._input["dtype"]
+        scale, zero_point = self._input["quantization"]
+        shape = (len(batch), *self._input["shape"][1:])
+        if dtype == np.uint8 and scale in (0.0, 1.0) and zero_point == 0:
+            return batch.reshape(shape)
+        if np.issubdtype(dtype, np.integer):
+            info = np.iinfo(dtype)
+            values = batch.astype(np.float32) / (scale or 1.0) + zero_point
+            return np.clip(np.round(values), info.min, info.max).astype(dtype).reshape(shape)
+        return batch.astype(dtype).reshape(shape)  # float models take raw 0..255 (Rescaling is inside)
+
+    def _dequantize(self, raw: np.ndarray) -> np.ndarray:
+        scale, zero_point = self._output["quantization"]
+        if np.issubdtype(raw.dtype, np.integer) and scale:
+            return ((raw.astype(np.float32) - zero_point) * scale).astype(np.float32)
+        return raw.astype(np.float32)
+
+    def _resize(self, n: int) -> None:
+        """Reallocate for a batch of `n` only when n changed since the last call."""
+        if n == self._batch:
+            return
+        try:
+            self._interpreter.resize_tensor_input(self._input["index"], [n, *self._input["shape"][1:]], strict=False)
+            self._interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as error:
+            raise ModelError(f"{self.model_path}: cannot run a batch of {n} ({_first_line(error)})") from None
+        self._batch = n
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) uint8 white-on-black crops -> (N, n_labels) float32 probabilities, one invoke."""
+        batch = np.asarray(batch)
+        size = self.normalize_params.size
+        if batch.ndim == 2:
+            batch = batch[None]
+        if batch.ndim != 3 or batch.shape[1:] != (size, size):
+            raise ValueError(f"expected a (N, {size}, {size}) batch, got {batch.shape}")
+        if len(batch) == 0:
+            return np.zeros((0, len(self.labels)), np.float32)
+        if self.invert:
+            batch = 255 - batch.astype(np.uint8)
+        with self._lock:
+            self._resize(len(batch))
+            self._interpreter.set_tensor(self._input["index"], self._quantize(np.ascontiguousarray(batch, np.uint8)))
+            self._interpreter.invoke()
+            raw = self._interpreter.get_tensor(self._output["index"])
+        return self._dequantize(raw).reshape(len(batch), len(self.labels))

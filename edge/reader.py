@@ -1,0 +1,185 @@
+"""Read the digits of one frame: segment, normalize every candidate, classify them all in one call, group.
+
+Orientation search lives here: with `orientation="auto"` the frame is read in its four quarter turns
+(all crops still go through a single `Classifier.predict` call) and the turn whose digits read best wins.
+Boxes are always reported in the pixels of the frame that was passed in.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Union
+
+import cv2
+import numpy as np
+
+from edge import group, segment
+from edge.classify import Classifier
+from edge.group import Digit, Number
+from edge.normalize import to_mnist_batch
+
+Box = tuple[int, int, int, int]
+Orientation = Union[int, str]  # 0, 90, 180, 270 or "auto"
+TURNS = (0, 90, 180, 270)  # also the order of preference when two turns read equally well
+
+
+@dataclass(frozen=True)
+class ReadParams:
+    """How a frame is read; the defaults suit a fixed camera looking straight at paper."""
+
+    min_confidence: float = 0.5  # a digit below this probability is dropped as unsure
+    orientation: Orientation = 0  # degrees the frame is turned clockwise before reading, or "auto" (4x the work)
+    max_side: int = 1600  # larger frames (phone photos) are shrunk to this longer side before reading
+    segment: segment.SegmentParams = segment.DEFAULT
+
+
+@dataclass
+class Reading:
+    """What one frame said: digits in reading order, numbers, the turn used and where the time went."""
+
+    digits: list[Digit]
+    numbers: list[Number]
+    orientation: int
+    shape: tuple[int, int]  # (height, width) of the frame the boxes refer to
+    segment_ms: float = 0.0
+    classify_ms: float = 0.0
+    candidates: int = 0  # how many candidates segmentation offered (accepted or not), over all turns tried
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return {"segment_ms": self.segment_ms, "classify_ms": self.classify_ms}
+
+    def to_json(self, source: str) -> dict:
+        """The `edge detect` contract of docs/DESIGN.md as a JSON-ready dict (json.dumps it for a line)."""
+        return {
+            "source": str(source),
+            "digits": [
+                {"label": int(d.label), "confidence": round(float(d.confidence), 4), "box": [int(v) for v in d.box]}
+                for d in self.digits
+            ],
+            "numbers": [{"text": str(n.text), "box": [int(v) for v in n.box]} for n in self.numbers],
+        }
+
+
+def parse_orientation(value: str | int) -> Orientation:
+    """'auto' or a quarter turn in degrees (argparse type and ReadParams check)."""
+    if str(value).strip().lower() == "auto":
+        return "auto"
+    try:
+        turn = int(value)
+    except ValueError:
+        turn = -1
+    if turn not in TURNS:
+        raise ValueError(f"orientation must be auto, 0, 90, 180 or 270, not {value!r}")
+    return turn
+
+
+def rotate(frame: np.ndarray, turn: int) -> np.ndarray:
+    """The frame turned `turn` degrees clockwise (a contiguous copy, as OpenCV wants)."""
+    codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    return frame if turn == 0 else cv2.rotate(frame, codes[turn])
+
+
+def unrotate_box(box: Box, turn: int, shape: tuple[int, int]) -> Box:
+    """A box found in the frame turned `turn` degrees clockwise, in the pixels of the original frame.
+
+    `shape` is (height, width) of the original frame. Works on pixel edges, so boxes stay exact.
+    """
+    x, y, w, h = box
+    height, width = shape[:2]
+    if turn == 90:  # original (x0, y0) went to (height - y0, x0)
+        return y, height - x - w, h, w
+    if turn == 180:
+        return width - x - w, height - y - h, w, h
+    if turn == 270:  # original (x0, y0) went to (y0, width - x0)
+        return width - y - h, x, h, w
+    return box
+
+
+def scale_box(box: Box, factor: float, shape: tuple[int, int]) -> Box:
+    """A box measured on a frame shrunk by `factor`, in the full frame's pixels (clipped to it)."""
+    if factor == 1.0:
+        return box
+    height, width = shape[:2]
+    x0, y0 = int(box[0] / factor), int(box[1] / factor)
+    x1 = min(width, int(np.ceil((box[0] + box[2]) / factor)))
+    y1 = min(height, int(np.ceil((box[1] + box[3]) / factor)))
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def as_bgr_or_gray(frame: np.ndarray) -> np.ndarray:
+    """Accept gray, BGR and BGRA uint8 frames (PNG screenshots carry alpha); reject anything else."""
+    frame = np.asarray(frame)
+    if frame.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 image, got {frame.dtype}")
+    if frame.ndim == 3 and frame.shape[2] == 4:
+        return cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
+    if frame.ndim == 3 and frame.shape[2] == 1:
+        return frame[:, :, 0]
+    if frame.ndim not in (2, 3) or (frame.ndim == 3 and frame.shape[2] != 3):
+        raise ValueError(f"expected a gray or BGR image, got shape {frame.shape}")
+    return frame
+
+
+class Reader:
+    """Frame in, `Reading` out. One Classifier may be shared by several Readers (it is thread-safe)."""
+
+    def __init__(self, classifier: Classifier, params: ReadParams = ReadParams()):
+        self.classifier = classifier
+        self.params = replace(params, orientation=parse_orientation(params.orientation))
+
+    def _digits(self, probs: np.ndarray, boxes: list[Box]) -> list[Digit]:
+        """Candidates the model is sure are digits: argmax is not the reject class and clears the threshold."""
+        best = probs.argmax(axis=1) if len(probs) else np.zeros(0, int)
+        digits = []
+        for box, index, row in zip(boxes, best, probs):
+            confidence = float(row[index])
+            if index == self.classifier.reject_index or confidence < self.params.min_confidence:
+                continue
+            digits.append(Digit(label=int(self.classifier.labels[index]), confidence=confidence, box=box))
+        return digits
+
+    def read(self, frame: np.ndarray) -> Reading:
+        frame = as_bgr_or_gray(frame)
+        shape = frame.shape[:2]
+        if frame.size == 0:
+            return Reading([], [], 0, shape)
+        factor = min(1.0, self.params.max_side / max(shape))
+        small = frame if factor == 1.0 else cv2.resize(frame, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        turns = TURNS if self.params.orientation == "auto" else (self.params.orientation,)
+
+        start = time.perf_counter()
+        found = {turn: segment.find_candidates(rotate(small, turn), self.params.segment) for turn in turns}
+        segmented = time.perf_counter()
+        patches = [c.ink for turn in turns for c in found[turn]]
+        probs = self.classifier.predict(to_mnist_batch(patches, self.classifier.normalize_params))
+        classified = time.perf_counter()
+
+        best_turn, best_digits, best_score, offset = turns[0], [], -1.0, 0
+        for turn in turns:
+            count = len(found[turn])
+            digits = self._digits(probs[offset : offset + count], [c.box for c in found[turn]])
+            offset += count
+            score = sum(d.confidence for d in digits)  # mean confidence weighted by how many were read
+            if score > best_score:
+                best_turn, best_digits, best_score = turn, digits, score
+
+        ordered, numbers = group.group_numbers(best_digits)
+        small_shape = small.shape[:2]
+
+        def to_frame(box: Box) -> Box:
+            return scale_box(unrotate_box(tuple(box), best_turn, small_shape), factor, shape)
+
+        digits = [replace(d, box=to_frame(d.box)) for d in ordered]
+        numbers = [
+            replace(n, box=to_frame(n.box), digits=[replace(d, box=to_frame(d.box)) for d in n.digits]) for n in numbers
+        ]
+        return Reading(
+            digits=digits,
+            numbers=numbers,
+            orientation=best_turn,
+            shape=shape,
+            segment_ms=(segmented - start) * 1000,
+            classify_ms=(classified - segmented) * 1000,
+            candidates=len(patches),
+        )
