@@ -1,0 +1,74 @@
+"""Keras model -> .tflite bytes, one variant at a time, with the converter settings each variant needs.
+
+| variant | weights | activations | input / output |
+|---|---|---|---|
+| float32 | float32 | float32 | float32 raw 0..255 / float32 probabilities |
+| float16 | float16 (dequantized at load) | float32 | as float32 |
+| dynamic | int8 | float32 (int8 inside big ops) | as float32 |
+| int8    | int8 | int8 | uint8 pixels / uint8 probabilities |
+
+The full-integer model is calibrated on training digits augmented exactly as in training (plus the generated
+"not a digit" marks in the same share), so its activation ranges match what the runner will feed it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from train.augment import DEFAULT as DEFAULT_AUGMENT
+from train.augment import augment_batch
+from train.nondigits import nondigit_batch
+
+VARIANTS = ("float32", "float16", "dynamic", "int8")
+
+
+@dataclass(frozen=True)
+class QuantizeParams:
+    """How the full-integer model is calibrated."""
+
+    representative: int = 500  # calibration images: a few hundred pin the activation ranges down
+    seed: int = 0  # which training images are drawn and how they are augmented
+    nondigit_fraction: float = DEFAULT_AUGMENT.nondigit_fraction  # share of "not a digit" marks, as in training
+
+
+def representative_images(x_train: np.ndarray, params: QuantizeParams = QuantizeParams()) -> np.ndarray:
+    """(n, 28, 28) uint8 calibration crops: augmented training digits, some replaced by non-digit marks."""
+    rng = np.random.default_rng(params.seed)
+    pick = rng.choice(len(x_train), size=min(params.representative, len(x_train)), replace=False)
+    images = augment_batch(x_train[pick], rng)
+    slots = np.flatnonzero(rng.random(len(images)) < params.nondigit_fraction)
+    images[slots] = nondigit_batch(len(slots), rng, x_train)
+    return images
+
+
+def convert(model, variant: str, representative: np.ndarray | None = None) -> bytes:
+    """The .tflite flatbuffer of `model` as `variant`; int8 needs the `representative` crops (uint8, N×28×28).
+
+    The batch dimension stays dynamic (-1): the runner resizes input 0 to (N, 28, 28, 1) and invokes once.
+    """
+    import tensorflow as tf
+
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}, expected one of {', '.join(VARIANTS)}")
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if variant == "float16":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
+    elif variant == "dynamic":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    elif variant == "int8":
+        if representative is None or not len(representative):
+            raise ValueError("the int8 variant needs representative images")
+
+        def samples() -> Iterator[list[np.ndarray]]:
+            for image in representative:  # one at a time, as the calibrator expects: raw 0..255 floats
+                yield [image.reshape(1, 28, 28, 1).astype(np.float32)]
+
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = samples
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]  # fail rather than fall back to float
+        converter.inference_input_type = tf.uint8  # the runner's crops go in as they are
+        converter.inference_output_type = tf.uint8
+    return converter.convert()
