@@ -1,0 +1,317 @@
+"""Find the handwritten digits in a camera frame: one `Candidate` (box + its own ink) per digit.
+
+The steps, each a few vectorized OpenCV calls (docs/segmentation.md explains them for users):
+1. `ink_map`: grey level -> "how much darker than the paper here", dividing by a background estimate
+   (a grey closing at low resolution) so shadows and uneven light cancel out.
+2. Hysteresis threshold; long thin ruled/squared paper lines removed with long morphological openings
+   (found at reduced resolution, so slightly tilted lines are caught too), strokes crossing them restored.
+3. Connected components; specks dropped; broken pieces of one digit joined by box rules that keep the
+   side-by-side digits of a number apart; components much wider than a digit split at ink minima.
+4. Shape rules drop what is clearly no digit (too small, too big, line-like, page borders); each
+   survivor's ink, with every other digit's ink masked out, is ready for `edge.normalize.to_mnist`.
+All sizes are fractions of the frame (its shorter side unless said) so one setting serves any resolution.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SegmentParams:
+    """Every threshold and size of the segmentation, with the reason for its default."""
+
+    # -- ink map --
+    polarity: str = "auto"  # "dark_ink" (ink on paper), "light_ink" (chalk/white on black) or "auto"
+    background_width: int = 160  # the paper's brightness is estimated on a frame shrunk to this width, pixels
+    background_kernel: float = 0.12  # closing size: wider than the thickest stroke (digits up to 1/2 frame)
+    noise_blur: int = 3  # Gaussian kernel (pixels, odd; 0: off) against sensor noise before thresholding
+    # -- threshold (ink units: 255 * how much darker than the paper) --
+    low_threshold: int = 28  # pixels above this are ink (~11 % darker than the paper: faint pencil)
+    high_threshold: int = 56  # a component needs some pixels above this (hysteresis: noise rarely gets there)
+    # -- ruled / squared paper lines --
+    line_scale: float = 0.5  # lines are searched on the binary ink shrunk by this factor (speed, tilt)
+    line_length: float = 0.6  # a straight run longer than this fraction of the frame's side is a line
+    line_tilt: int = 3  # shrunk pixels of vertical (horizontal) slack: lines tilted a few degrees still count
+    line_run: float = 0.04  # near a line, straight runs this long (fraction of the shorter side) are line
+    line_width: float = 0.01  # lines are at most this thick; where ink is thicker a stroke crosses: kept
+    # -- components --
+    min_piece: float = 0.012  # components smaller than this (longer side) are specks, even as digit parts
+    stack_overlap: float = 0.5  # pieces one above the other: horizontal overlap >= this * narrower width...
+    stack_gap: float = 0.3  # ...and vertical gap <= this * taller height join (5's top bar, line-cut strokes)
+    fragment_size: float = 0.5  # a piece whose longer side is <= this * a neighbour's height...
+    fragment_gap: float = 0.25  # ...and lies within this * that height joins it (dotted strokes, dashes)
+    overlap_aspect: float = 0.75  # pieces whose boxes overlap join when their union is at most this wide/high
+    merge_max_aspect: float = 1.2  # no join may make a box wider than this * its height (keeps numbers apart)
+    merge_rounds: int = 4  # joining repeats on the grown boxes (a dotted 4 grows dash by dash)
+    # -- touching digits --
+    split_aspect: float = 1.2  # a box wider than this * its height holds several touching digits...
+    digit_aspect: float = 0.8  # ...about width / (this * height) of them (MNIST's 0-9 but 1)
+    split_window: float = 0.35  # each cut goes at the ink minimum within this * digit width of its even spot
+    max_split: int = 6  # wider than this many digits: a line or scribble, not a number
+    # -- shape rules --
+    min_height: float = 0.04  # digits are at least this tall (20 px in a 480-line frame)...
+    min_height_px: int = 8  # ...and at least this many pixels whatever the frame
+    max_height: float = 0.75  # taller than this: a blob, a hand, a page edge
+    max_aspect: float = 1.5  # wider than this * height after splitting: a dash or line
+    border_span: float = 0.5  # touching the frame edge and longer than this fraction of it: paper border
+    ink_margin: int = 1  # the patch keeps this many pixels of soft (anti-aliased) ink around the strokes
+
+
+DEFAULT = SegmentParams()
+
+
+@dataclass
+class Candidate:
+    """One probable digit: where it is and its own ink, white on black."""
+
+    box: tuple[int, int, int, int]  # x, y, w, h in frame pixels, tight around the ink
+    ink: np.ndarray = field(repr=False)  # uint8 patch (h, w): this digit's ink 0..255, other ink masked out
+
+
+def _gray(frame: np.ndarray) -> np.ndarray:
+    frame = np.asarray(frame)
+    if frame.ndim == 3 and frame.shape[2] == 4:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2GRAY)
+    elif frame.ndim == 3 and frame.shape[2] == 3:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    elif frame.ndim == 3:
+        frame = frame[:, :, 0]
+    if frame.dtype != np.uint8:
+        frame = np.clip(frame, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(frame)
+
+
+def _odd(n: float) -> int:
+    return max(1, int(n) // 2 * 2 + 1)
+
+
+def ink_map(frame: np.ndarray, params: SegmentParams = DEFAULT) -> np.ndarray:
+    """Frame (BGR or grey uint8) -> uint8 ink 0..255: 255 * how much darker than the paper each pixel is.
+
+    The paper's brightness comes from a grey closing (max then min filter, wider than any stroke) of a
+    shrunk copy, so gradients and shadows divide out. Light-on-dark frames are inverted first.
+    """
+    gray = _gray(frame)
+    h, w = gray.shape[:2]
+    if h == 0 or w == 0:
+        return np.zeros((h, w), np.uint8)
+    scale = min(1.0, params.background_width / w)
+    small = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    k = _odd(params.background_kernel * min(small.shape[:2]))
+    if _light_ink(small, k, params):
+        gray, small = 255 - gray, 255 - small
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+    if params.noise_blur > 1:
+        gray = cv2.GaussianBlur(gray, (params.noise_blur, params.noise_blur), 0)
+    relative = cv2.divide(gray, np.maximum(paper, 1), scale=255)  # paper -> 255, ink darker
+    return 255 - relative
+
+
+def _light_ink(small: np.ndarray, kernel: int, params: SegmentParams) -> bool:
+    """Light ink on a dark ground? With "auto": the local contrast is skewed towards bright pixels.
+
+    Ink is the rare extreme against its surroundings, so after subtracting a local mean the strokes
+    sit far out on one side (the third moment's sign); the faint halo around them, gradients and
+    shadow edges are mild or symmetric and do not tip the balance.
+    """
+    if params.polarity != "auto":
+        return params.polarity == "light_ink"
+    contrast = small.astype(np.float32) - cv2.blur(small, (kernel, kernel)).astype(np.float32)
+    return float(np.mean(contrast**3)) > 0
+
+
+def _remove_lines(binary: np.ndarray, params: SegmentParams) -> np.ndarray:
+    """Binary ink without long, thin, straight horizontal/vertical lines; strokes crossing them stay."""
+    h, w = binary.shape
+    small = cv2.resize(binary, (max(1, round(w * params.line_scale)), max(1, round(h * params.line_scale))),
+                       interpolation=cv2.INTER_AREA)
+    small = (small > 0).astype(np.uint8)
+    sh, sw = small.shape
+    run = _odd(params.line_run * min(h, w))
+    thick = max(2, round(params.line_width * min(h, w)) + 1)
+    lines = np.zeros_like(binary)
+    for length, slack, along, across in (
+        ((_odd(params.line_length * sw), 1), (1, 2 * params.line_tilt + 1), (1, run), (thick, 1)),
+        ((1, _odd(params.line_length * sh)), (2 * params.line_tilt + 1, 1), (run, 1), (1, thick)),
+    ):  # (rows, cols) shapes for np.ones; cv2 kernel sizes are (width, height)
+        if max(length) > max(small.shape):
+            continue  # no line that long fits in this frame
+        grown = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, slack))
+        band = cv2.morphologyEx(grown, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length))
+        if band.any():  # the band is coarse: in it, the line is what runs straight along it and is thin across
+            band = cv2.resize(band, (w, h), interpolation=cv2.INTER_NEAREST)
+            straight = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(along, np.uint8))
+            wide = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(across, np.uint8))
+            lines |= band & straight & ~wide  # where a stroke crosses or follows the line it is wide: kept
+    return binary & ~lines
+
+
+def _group_boxes(boxes: np.ndarray, member: np.ndarray, n: int) -> np.ndarray:
+    """Union box (x0, y0, x1, y1) of each of n groups, `member` giving each box's group."""
+    out = np.empty((n, 4), boxes.dtype)
+    out[:, :2], out[:, 2:] = np.iinfo(boxes.dtype).max, np.iinfo(boxes.dtype).min
+    np.minimum.at(out[:, :2], member, boxes[:, :2])
+    np.maximum.at(out[:, 2:], member, boxes[:, 2:])
+    return out
+
+
+def _join_pieces(boxes: np.ndarray, params: SegmentParams) -> np.ndarray:
+    """Group index per component box (x0, y0, x1, y1): broken strokes of one digit share a group."""
+    n = len(boxes)
+    group = np.arange(n)
+    for _ in range(params.merge_rounds):
+        ids, member = np.unique(group, return_inverse=True)
+        gb = _group_boxes(boxes, member, len(ids))
+        x0, y0, x1, y1 = (gb[:, i] for i in range(4))
+        w, h = x1 - x0, y1 - y0
+        overlap_x = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
+        gap_x = -overlap_x
+        gap_y = np.maximum(y0[:, None], y0[None]) - np.minimum(y1[:, None], y1[None])
+        taller = np.maximum(h[:, None], h[None])
+        stacked = (overlap_x >= params.stack_overlap * np.minimum(w[:, None], w[None])) & (
+            gap_y <= params.stack_gap * taller)
+        size = np.maximum(w, h)
+        gap = np.maximum(gap_x, gap_y)
+        fragment = (size[:, None] <= params.fragment_size * h[None]) & (gap <= params.fragment_gap * h[None])
+        union_w = np.maximum(x1[:, None], x1[None]) - np.minimum(x0[:, None], x0[None])
+        union_h = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
+        narrow = (overlap_x > 0) & (gap_y < 0) & (union_w <= params.overlap_aspect * union_h)
+        ok = (stacked | fragment | fragment.T | narrow) & (union_w <= params.merge_max_aspect * union_h)
+        ok[np.tril_indices(len(ids))] = False
+        pairs = np.argwhere(ok)
+        if len(pairs) == 0:
+            break
+        # join closest pairs first; re-check the grown box so chains cannot glue neighbours together
+        parent = list(range(len(ids)))
+        box = [list(b) for b in gb]
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                i = parent[i]
+            return i
+
+        for i, j in pairs[np.argsort(gap[pairs[:, 0], pairs[:, 1]], kind="stable")]:
+            a, b = root(i), root(j)
+            if a == b:
+                continue
+            u = [min(box[a][0], box[b][0]), min(box[a][1], box[b][1]),
+                 max(box[a][2], box[b][2]), max(box[a][3], box[b][3])]
+            if u[2] - u[0] <= params.merge_max_aspect * (u[3] - u[1]):
+                parent[b], box[a] = a, u
+        lookup = np.array([root(i) for i in range(len(ids))])
+        new_group = ids[lookup[member]]
+        if np.array_equal(new_group, group):
+            break
+        group = new_group
+    return group
+
+
+def _cuts(profile: np.ndarray, k: int, params: SegmentParams) -> list[int]:
+    """Column indices splitting a run of k touching digits at the ink minima near even spacing."""
+    width = len(profile)
+    step = width / k
+    window = max(1, int(params.split_window * step))
+    cuts = [0]
+    for i in range(1, k):
+        centre = int(round(i * step))
+        lo, hi = max(cuts[-1] + 1, centre - window), min(width - 1, centre + window + 1)
+        cuts.append(lo + int(np.argmin(profile[lo:hi])) if hi > lo else centre)
+    return cuts + [width]
+
+
+def find_candidates(frame: np.ndarray, params: SegmentParams = DEFAULT) -> list[Candidate]:
+    """All probable digits of a frame, in no particular order; [] for an empty, blank or tiny frame."""
+    frame = np.asarray(frame)
+    if frame.ndim < 2 or frame.size == 0:
+        return []
+    ink = ink_map(frame, params)
+    fh, fw = ink.shape
+    short = min(fh, fw)
+    min_height = max(params.min_height_px, params.min_height * short)
+    if fh < min_height:
+        return []
+    binary = (ink > params.low_threshold).astype(np.uint8)
+    binary = _remove_lines(binary, params)
+    # Grana's algorithm: same labels, several times faster than the default when stats are wanted
+    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(binary, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    strong = np.bincount(labels[ink > params.high_threshold], minlength=count)[1:] > 0  # hysteresis
+    stats = stats[1:]
+    big = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= params.min_piece * short
+    keep = np.flatnonzero(big & strong) + 1  # label numbers of the pieces worth joining
+    if len(keep) == 0:
+        return []
+    s = stats[keep - 1]
+    boxes = np.stack([s[:, 0], s[:, 1], s[:, 0] + s[:, 2], s[:, 1] + s[:, 3]], axis=1)
+    group = _join_pieces(boxes, params)
+    ids, member = np.unique(group, return_inverse=True)
+    owner = np.zeros(count, np.int32)  # label -> 1 + its group's index; 0: background or dropped
+    owner[keep] = member + 1
+    candidates = []
+    for index, (x0, y0, x1, y1) in enumerate(_group_boxes(boxes, member, len(ids))):
+        if y1 - y0 < min_height or y1 - y0 > params.max_height * fh:
+            continue
+        patch_labels = owner[labels[y0:y1, x0:x1]]
+        own = patch_labels == index + 1
+        patch_ink = ink[y0:y1, x0:x1]
+        other = (patch_labels > 0) & ~own
+        candidates += _parts(own, other, patch_ink, (int(x0), int(y0)), (fw, fh), min_height, params)
+    return candidates
+
+
+def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tuple[int, int],
+           frame_size: tuple[int, int], min_height: float, params: SegmentParams) -> list[Candidate]:
+    """Split a joined group into its touching digits and keep those that pass the shape rules."""
+    h, w = own.shape
+    k = 1
+    if w > params.split_aspect * h:
+        k = int(round(w / (params.digit_aspect * h)))
+        if k > params.max_split:
+            return []
+        k = max(k, 2)
+    profile = (patch_ink * own).sum(axis=0, dtype=np.float32)
+    cuts = _cuts(profile, k, params) if k > 1 else [0, w]
+    out = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        part = np.zeros_like(own)
+        part[:, a:b] = own[:, a:b]
+        cand = _candidate(part, other | (own & ~part), patch_ink, origin, params)
+        if cand is not None and _plausible(cand.box, frame_size, min_height, params):
+            out.append(cand)
+    return out
+
+
+def _candidate(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tuple[int, int],
+               params: SegmentParams) -> Candidate | None:
+    """Tight box and stretched white-on-black ink of the pixels in `own` (plus a soft margin)."""
+    ys, xs = np.nonzero(own.any(axis=1))[0], np.nonzero(own.any(axis=0))[0]
+    if len(xs) == 0:
+        return None
+    x0, x1, y0, y1 = xs[0], xs[-1] + 1, ys[0], ys[-1] + 1
+    own, other, patch = own[y0:y1, x0:x1], other[y0:y1, x0:x1], patch_ink[y0:y1, x0:x1]
+    if params.ink_margin > 0:
+        size = 2 * params.ink_margin + 1
+        own = cv2.dilate(own.astype(np.uint8), np.ones((size, size), np.uint8)).astype(bool) & ~other
+    values = np.where(own, patch, 0).astype(np.float32)
+    peak = float(values.max())
+    if peak <= 0:
+        return None
+    stretched = values * (255.0 / peak)  # faint pencil reaches full scale like pen ink
+    box = (int(origin[0] + x0), int(origin[1] + y0), int(x1 - x0), int(y1 - y0))
+    return Candidate(box=box, ink=(stretched + 0.5).astype(np.uint8))
+
+
+def _plausible(box: tuple[int, int, int, int], frame_size: tuple[int, int], min_height: float,
+               params: SegmentParams) -> bool:
+    """The shape rules: big enough, not huge, not line-like, not a page border along the frame edge."""
+    x, y, w, h = box
+    fw, fh = frame_size
+    if h < min_height or h > params.max_height * fh or w > params.max_aspect * h:
+        return False
+    on_edge_x = x == 0 or x + w == fw
+    on_edge_y = y == 0 or y + h == fh
+    return not ((on_edge_x and h > params.border_span * fh) or (on_edge_y and w > params.border_span * fw))

@@ -1,0 +1,218 @@
+"""Segmentation on generated camera-like frames whose digit boxes are known."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.normalize import to_mnist
+from edge.segment import Candidate, SegmentParams, find_candidates, ink_map
+
+SAMPLE = np.load(Path(__file__).parent / "data" / "mnist_sample.npz")
+H, W = 480, 640
+
+
+def digit(index: int, height: int) -> np.ndarray:
+    """MNIST test digit `index`, cropped to its ink and scaled to `height` pixels (white on black)."""
+    img = SAMPLE["x_test"][index]
+    ys, xs = np.nonzero(img)
+    img = img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    width = max(1, round(img.shape[1] * height / img.shape[0]))
+    return cv2.resize(img, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def index_of(label: int, skip: int = 0) -> int:
+    return int(np.flatnonzero(SAMPLE["y_test"] == label)[skip])
+
+
+class Sheet:
+    """A sheet of paper in front of a camera: ink drawn in, then lit and photographed."""
+
+    def __init__(self, height: int = H, width: int = W):
+        self.ink = np.zeros((height, width), np.float32)
+        self.boxes: list[tuple[int, int, int, int]] = []
+
+    def draw(self, patch: np.ndarray, x: int, y: int, known: bool = True) -> None:
+        region = self.ink[y : y + patch.shape[0], x : x + patch.shape[1]]
+        np.maximum(region, patch[: region.shape[0], : region.shape[1]], out=region)
+        if known:
+            ys, xs = np.nonzero(patch > 64)
+            self.boxes.append((x + xs.min(), y + ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1))
+
+    def photo(self, paper: float = 200, gradient: float = 0.0, darkness: float = 0.75, noise: float = 0.0,
+              blur: float = 0.0, seed: int = 0, color: bool = True) -> np.ndarray:
+        h, w = self.ink.shape
+        light = paper * (1 - gradient * np.linspace(0, 1, w, dtype=np.float32))[None, :]
+        frame = light * (1 - darkness * self.ink / 255)
+        if blur:
+            frame = cv2.GaussianBlur(frame, (0, 0), blur)
+        frame += np.random.default_rng(seed).normal(0, noise, frame.shape).astype(np.float32) if noise else 0
+        frame = np.clip(frame, 0, 255).astype(np.uint8)
+        return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR) if color else frame
+
+
+def row_of_digits(sheet: Sheet, labels: list[int], height: int, x: int, y: int, gap: int) -> None:
+    for k, label in enumerate(labels):
+        patch = digit(index_of(label), height)
+        sheet.draw(patch, x, y)
+        x += patch.shape[1] + gap
+
+
+def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def assert_matches(found: list[Candidate], boxes: list[tuple[int, int, int, int]], min_iou: float = 0.7) -> None:
+    """Exactly one candidate per known digit, each overlapping its digit well."""
+    got = sorted(c.box for c in found)
+    assert len(got) == len(boxes), f"expected {len(boxes)} digits, found {got}"
+    for box in boxes:
+        best = max(iou(box, g) for g in got)
+        assert best >= min_iou, f"digit at {box} badly boxed: {got}"
+
+
+def test_ten_digits_uneven_light_and_noise():
+    sheet = Sheet()
+    for k in range(10):
+        patch = digit(index_of(k), 36 + 5 * k)
+        sheet.draw(patch, 25 + 61 * k, 90 + (k % 2) * 170)
+    frame = sheet.photo(gradient=0.6, noise=6, blur=0.8)
+    found = find_candidates(frame)
+    assert_matches(found, sheet.boxes)
+    for cand in found:
+        x, y, w, h = cand.box
+        assert cand.ink.shape == (h, w) and cand.ink.dtype == np.uint8 and cand.ink.max() == 255
+
+
+def test_gray_frame_and_pencil():
+    sheet = Sheet()
+    row_of_digits(sheet, [3, 1, 4], 60, 100, 200, 40)
+    found = find_candidates(sheet.photo(darkness=0.3, noise=3, color=False))
+    assert_matches(found, sheet.boxes)
+
+
+def test_digit_sizes_from_20px_to_half_the_frame():
+    sheet = Sheet()
+    sheet.draw(digit(index_of(2), 20), 40, 40)
+    sheet.draw(digit(index_of(8), 240), 300, 150)
+    assert_matches(find_candidates(sheet.photo(noise=3)), sheet.boxes)
+
+
+def test_shadow_across_the_page():
+    sheet = Sheet()
+    row_of_digits(sheet, [5, 6, 7], 70, 150, 180, 60)
+    frame = sheet.photo().astype(np.float32)
+    frame[:, 260:] *= 0.45  # a hard shadow edge through the middle of the row
+    found = find_candidates(cv2.GaussianBlur(frame, (0, 0), 3).astype(np.uint8))
+    assert_matches(found, sheet.boxes)
+
+
+def test_broken_five_and_dotted_four_are_one_candidate_each():
+    sheet = Sheet()
+    five = digit(index_of(5), 90).copy()
+    top = int(np.argmax((five > 64).sum(axis=1) > 0.5 * five.shape[1]))  # first row of the top bar...
+    rows = np.flatnonzero((five[top:] > 64).sum(axis=1) <= 0.2 * five.shape[1])
+    five[top + rows[0] : top + rows[0] + 6] = 0  # ...cut below the bar: it floats
+    sheet.draw(five, 120, 150)
+    four = digit(index_of(4), 90).copy()
+    dots = np.indices(four.shape).sum(axis=0) % 14 < 9  # diagonal dashes through every stroke
+    sheet.draw(np.where(dots, four, 0).astype(np.uint8), 360, 150)
+    found = find_candidates(sheet.photo(noise=2))
+    assert_matches(find_candidates(sheet.photo(noise=2)), sheet.boxes, min_iou=0.8)
+    assert len(found) == 2
+
+
+def test_tightly_spaced_number_stays_apart_and_touching_digits_split():
+    sheet = Sheet()
+    row_of_digits(sheet, [2, 0, 2, 6], 60, 60, 80, 4)  # a 4-digit number, 4 px between digits
+    touching = [digit(index_of(3), 70), digit(index_of(8), 70)]
+    x = 300
+    for patch in touching:
+        sheet.draw(patch, x, 300)
+        x += patch.shape[1] - 4  # overlapping by 4 px: one connected component
+    found = find_candidates(sheet.photo(noise=2))
+    assert_matches(found, sheet.boxes, min_iou=0.6)
+
+
+def test_non_digit_marks_are_rejected():
+    sheet = Sheet()
+    row_of_digits(sheet, [4, 7], 60, 250, 200, 30)
+    marks = np.zeros((H, W), np.float32)
+    for x, y in [(60, 60), (500, 400), (320, 420), (600, 90)]:
+        cv2.circle(marks, (x, y), 3, 255, -1)  # dots and specks
+    cv2.line(marks, (40, 330), (420, 345), 255, 3)  # a long pen line
+    cv2.line(marks, (560, 150), (563, 470), 255, 3)  # a long vertical line
+    cv2.rectangle(marks, (0, 0), (W - 1, H - 1), 255, 4)  # the paper's edge along the frame
+    sheet.draw(marks, 0, 0, known=False)
+    assert_matches(find_candidates(sheet.photo(noise=3)), sheet.boxes)
+
+
+def test_ruled_and_squared_paper_lines_are_removed():
+    sheet = Sheet()
+    row_of_digits(sheet, [1, 9, 3], 64, 170, 156, 30)
+    grid = np.zeros((H, W), np.float32)
+    for y in range(40, H, 70):
+        cv2.line(grid, (0, y), (W - 1, y + 8), 150, 2)  # ruled lines, tilted by ~1 degree
+    for x in range(30, W, 120):
+        cv2.line(grid, (x, 0), (x, H - 1), 110, 1)
+    sheet.draw(grid, 0, 0, known=False)
+    found = find_candidates(sheet.photo(noise=3))
+    assert_matches(found, sheet.boxes, min_iou=0.75)
+
+
+def test_white_on_black_and_clean_images():
+    sheet = Sheet(200, 300)
+    row_of_digits(sheet, [7, 2], 80, 60, 60, 40)
+    white_on_black = np.clip(sheet.ink, 0, 255).astype(np.uint8)
+    assert_matches(find_candidates(white_on_black), sheet.boxes)
+    assert_matches(find_candidates(255 - white_on_black), sheet.boxes)
+    mnist = SAMPLE["x_test"][0]  # a 28x28 MNIST digit itself: white on black, filling most of the frame
+    ys, xs = np.nonzero(mnist > 64)
+    assert_matches(find_candidates(mnist), [(xs.min(), ys.min(), np.ptp(xs) + 1, np.ptp(ys) + 1)], min_iou=0.6)
+
+
+def test_each_candidate_holds_only_its_own_ink():
+    sheet = Sheet()
+    row_of_digits(sheet, [1, 7], 80, 200, 200, 3)
+    for cand in find_candidates(sheet.photo()):
+        x, y, w, h = cand.box
+        assert cand.ink[:, 0].any() and cand.ink[:, -1].any()  # tight around its own ink
+        out = to_mnist(cand.ink)
+        assert out.shape == (28, 28) and out.max() == 255
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [np.zeros((0, 0), np.uint8), np.zeros((1, 1), np.uint8), np.zeros((H, W, 3), np.uint8),
+     np.full((H, W, 3), 255, np.uint8), np.full((H, W), 128, np.uint8), np.zeros((5, 7), np.uint8),
+     np.zeros((H, W), np.float32), np.zeros((10,), np.uint8)],
+    ids=["empty", "one-pixel", "black", "white", "grey", "tiny", "float", "1-d"],
+)
+def test_blank_and_degenerate_frames_give_nothing(frame):
+    assert find_candidates(frame) == []
+
+
+def test_noise_alone_gives_nothing():
+    frame = np.random.default_rng(1).normal(180, 8, (H, W)).clip(0, 255).astype(np.uint8)
+    assert find_candidates(frame) == []
+
+
+def test_ink_map_flattens_the_paper():
+    sheet = Sheet()
+    frame = sheet.photo(gradient=0.7, color=False)
+    assert ink_map(frame).max() < SegmentParams().low_threshold
+    sheet.draw(digit(0, 100), 300, 200)
+    ink = ink_map(sheet.photo(gradient=0.7))
+    assert ink.dtype == np.uint8 and ink.shape == (H, W) and ink.max() > 150
+
+
+def test_params_are_frozen_and_documented():
+    params = SegmentParams(low_threshold=20)
+    with pytest.raises(Exception):
+        params.low_threshold = 30  # type: ignore[misc]
+    assert find_candidates(np.full((H, W), 200, np.uint8), params) == []
