@@ -1,0 +1,151 @@
+"""Capture: files in order, live sources newest-frame-only, reconnect with back-off, clear errors."""
+from __future__ import annotations
+
+import logging
+import struct
+import threading
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.capture import CaptureParams, ImageFiles, LiveSource, Recorder, SourceError, VideoFile, open_source, read_image
+
+FAST = CaptureParams(first_frame_s=1.0, read_timeout_s=0.5, failed_reads=3, backoff_start_s=0.01, backoff_max_s=0.04)
+
+
+def write_video(path, count=12, size=(64, 48)):
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, size)
+    for i in range(count):
+        writer.write(np.full((size[1], size[0], 3), i * 20, np.uint8))
+    writer.release()
+
+
+def test_video_file_gives_every_frame_in_order(tmp_path):
+    path = tmp_path / "clip.avi"
+    write_video(path)
+    with open_source(str(path)) as source:
+        assert isinstance(source, VideoFile) and not source.live
+        levels = [int(frame.mean()) for _, frame in source.frames()]
+    assert len(levels) == 12 and levels == sorted(levels)
+
+
+def test_image_folder_skips_non_images_and_reports_broken_ones(tmp_path, caplog):
+    for name, level in (("b.png", 200), ("a.png", 100)):
+        cv2.imwrite(str(tmp_path / name), np.full((20, 30, 3), level, np.uint8))
+    (tmp_path / "notes.txt").write_text("not a picture")
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 truncated")
+    with caplog.at_level(logging.WARNING), open_source(str(tmp_path)) as source:
+        read = [(name.rsplit("/", 1)[-1], int(frame.mean())) for name, frame in source.frames()]
+    assert read == [("a.png", 100), ("b.png", 200)]
+    assert [p.name for p in source.skipped] == ["notes.txt"]
+    assert [p.name for p, _ in source.failed] == ["broken.jpg"]
+    assert "notes.txt: skipped" in caplog.text and "broken.jpg: not a readable image" in caplog.text
+
+
+def test_missing_image_is_a_failure_not_a_crash(tmp_path):
+    images = ImageFiles([tmp_path / "gone.png"])
+    assert list(images.frames()) == [] and "no such file" in images.failed[0][1]
+
+
+def jpeg_with_exif_orientation(image: np.ndarray, orientation: int) -> bytes:
+    """A JPEG carrying an EXIF Orientation tag, as phones write them (little-endian TIFF, one IFD entry)."""
+    ok, jpeg = cv2.imencode(".jpg", image)
+    tiff = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 1) + struct.pack("<HHIHH", 0x0112, 3, 1, orientation, 0)
+    tiff += struct.pack("<I", 0)
+    exif = b"Exif\x00\x00" + tiff
+    app1 = b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif
+    data = jpeg.tobytes()
+    return data[:2] + app1 + data[2:]
+
+
+def test_image_files_honour_exif_orientation(tmp_path):
+    image = np.zeros((40, 100, 3), np.uint8)
+    image[:, :10] = 255  # a white band on the left
+    path = tmp_path / "phone.jpg"
+    path.write_bytes(jpeg_with_exif_orientation(image, 6))  # 6: show turned 90 degrees clockwise
+    shown = read_image(path)
+    assert shown.shape[:2] == (100, 40)
+    assert shown[:10].mean() > 200 and shown[-10:].mean() < 50  # the band is now on top
+
+
+def test_unknown_source_and_missing_camera_are_clear_errors():
+    with pytest.raises(SourceError, match="no such file, folder or camera"):
+        open_source("no/such/thing.mp4")
+    with pytest.raises(SourceError, match="camera 99: cannot open"):
+        open_source("99")
+
+
+class FakeCamera:
+    """Frames numbered from `start` (the number is the pixel value); fails for good after `lives` reads."""
+
+    def __init__(self, start: int = 0, lives: int | None = None, period: float = 0.0):
+        self.value, self.lives, self.period = start, lives, period
+        self.released = False
+
+    def read(self):
+        time.sleep(self.period)
+        if self.lives is not None:
+            if self.lives <= 0:
+                return False, None
+            self.lives -= 1
+        self.value += 1
+        return True, np.full((4, 4), self.value % 256, np.uint8)
+
+    def release(self):
+        self.released = True
+
+
+def test_lost_camera_is_reopened_with_back_off(caplog):
+    attempts = []
+    cameras = [FakeCamera(0, lives=5)]
+
+    def opener():
+        attempts.append(time.monotonic())
+        if len(attempts) == 1:
+            return cameras[0]
+        if len(attempts) < 5:  # unplugged: three failed reopen tries
+            raise OSError("device gone")
+        cameras.append(FakeCamera(100))
+        return cameras[-1]
+
+    with caplog.at_level(logging.WARNING), LiveSource("fake", opener, FAST) as source:
+        deadline = time.monotonic() + 3
+        frame = None
+        while time.monotonic() < deadline and (frame is None or frame[0, 0] <= 100):
+            frame = source.read()
+        assert frame is not None and frame[0, 0] > 100, "never resumed after the camera came back"
+        assert source.reconnects == 1 and cameras[0].released
+    gaps = np.diff(attempts[1:5])
+    assert all(later >= 1.5 * earlier for earlier, later in zip(gaps, gaps[1:])), gaps  # exponential back-off
+    assert "stopped giving frames" in caplog.text and "reopened" in caplog.text
+
+
+def test_live_source_hands_over_the_newest_frame_only():
+    with LiveSource("fake", lambda: FakeCamera(period=0.002), FAST) as source:
+        first = int(source.read()[0, 0])
+        time.sleep(0.1)  # a slow consumer: the camera keeps going meanwhile
+        second = int(source.read()[0, 0])
+    assert second - first > 5  # skipped the frames it was too slow for, no backlog
+
+
+def test_camera_that_never_opens_or_never_delivers():
+    def broken():
+        raise OSError("no device")
+
+    with pytest.raises(SourceError, match="fake: cannot open"):
+        LiveSource("fake", broken, FAST)
+    with pytest.raises(SourceError, match="gave no frame within"):
+        LiveSource("fake", lambda: FakeCamera(lives=0), CaptureParams(first_frame_s=0.2, backoff_start_s=0.01))
+
+
+@pytest.mark.parametrize("target", ["out.avi", "frames"])
+def test_recorder_writes_video_or_folder(tmp_path, target):
+    with Recorder(tmp_path / target, fps=5) as recorder:
+        for i in range(3):
+            recorder.write(np.full((48, 64, 3), i * 50, np.uint8))
+    if target == "frames":
+        assert len(list((tmp_path / target).glob("frame_*.jpg"))) == 3
+    else:
+        assert sum(1 for _ in VideoFile(tmp_path / target).frames()) == 3

@@ -1,0 +1,46 @@
+"""Overlay: draws boxes, labels, numbers and FPS on a copy; gray frames come back in colour."""
+from __future__ import annotations
+
+import numpy as np
+
+from edge.draw import FpsMeter, Window, annotate
+from edge.group import Digit, Number
+from edge.reader import Reading
+
+
+def reading() -> Reading:
+    digits = [Digit(label=4, confidence=0.97, box=(100, 120, 40, 60)), Digit(label=2, confidence=0.9, box=(150, 120, 40, 60))]
+    return Reading(digits=digits, numbers=[Number(text="42", box=(100, 120, 90, 60), digits=digits)], orientation=0,
+                   shape=(360, 480))
+
+
+def test_annotate_draws_on_a_copy():
+    frame = np.full((360, 480, 3), 200, np.uint8)
+    shown = annotate(frame, reading())
+    assert (frame == 200).all()  # the input is untouched
+    changed = np.any(shown != frame, axis=2)
+    assert changed[120:180, 100].any() and changed[120:180, 190].any()  # box edges
+    assert changed[:120, 100:190].any()  # digit labels above the boxes
+    assert not changed[300:, 300:].any()  # nothing far away
+
+
+def test_gray_frame_and_fps():
+    frame = np.full((360, 480), 90, np.uint8)
+    plain = annotate(frame, Reading([], [], 0, frame.shape))
+    assert plain.shape == (360, 480, 3) and (plain == 90).all()
+    with_fps = annotate(frame, Reading([], [], 0, frame.shape), fps=12.5)
+    assert np.any(with_fps[:40, :120] != 90)
+
+
+def test_fps_meter_smooths():
+    meter = FpsMeter()
+    assert meter.tick() is None
+    for _ in range(3):
+        fps = meter.tick()
+    assert fps is not None and fps > 0
+
+
+def test_window_falls_back_without_display(monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert Window().available is False or not __import__("sys").platform.startswith("linux")

@@ -1,0 +1,162 @@
+"""Reader: one predict per frame, rejection, orientation search and boxes in the input's pixels."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge import classify
+from edge.classify import Classifier
+from edge.reader import Reader, ReadParams, parse_orientation, rotate, unrotate_box
+
+SAMPLE = Path(__file__).resolve().parent.parent / "edge" / "samples" / "sample.jpg"
+TRUTH = json.loads(SAMPLE.with_suffix(".json").read_text())["numbers"]
+
+
+class CountingClassifier:
+    """The real classifier, counting predict calls and optionally replacing its answers."""
+
+    def __init__(self, classifier: Classifier, answer: np.ndarray | None = None):
+        self._classifier = classifier
+        self.answer = answer
+        self.calls = 0
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        probs = self._classifier.predict(batch)
+        return probs if self.answer is None else np.tile(self.answer, (len(batch), 1)).astype(np.float32)
+
+    def __getattr__(self, name):
+        return getattr(self._classifier, name)
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    path = classify.default_model_path()
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: train and convert the model first (make train convert)")
+    return Classifier(path)
+
+
+@pytest.fixture(scope="module")
+def sample() -> np.ndarray:
+    return cv2.imread(str(SAMPLE))
+
+
+@pytest.fixture(scope="module")
+def upright(classifier, sample):
+    return Reader(classifier).read(sample)
+
+
+def overlap(a, b) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def test_reads_the_bundled_sample(upright):
+    texts = [n.text for n in upright.numbers]
+    correct = sum(t["text"] in texts for t in TRUTH)
+    assert correct >= len(TRUTH) - 1, texts
+    for truth in TRUTH:  # every written number is found where it is, read right or not
+        assert max(overlap(truth["box"], n.box) for n in upright.numbers) > 0.6, truth
+    assert upright.orientation == 0 and upright.segment_ms > 0 and upright.classify_ms > 0
+
+
+def test_all_crops_go_through_one_predict(classifier, sample):
+    counting = CountingClassifier(classifier)
+    for orientation in (0, "auto"):
+        counting.calls = 0
+        Reader(counting, ReadParams(orientation=orientation)).read(sample)
+        assert counting.calls == 1
+
+
+def test_reject_class_and_low_confidence_are_dropped(classifier, sample):
+    n = len(classifier.labels)
+    reject = np.full(n, 0.01)
+    reject[classifier.reject_index] = 1 - 0.01 * (n - 1)
+    assert Reader(CountingClassifier(classifier, reject)).read(sample).digits == []
+    unsure = np.full(n, (1 - 0.4) / (n - 1))
+    unsure[3] = 0.4
+    assert Reader(CountingClassifier(classifier, unsure), ReadParams(min_confidence=0.5)).read(sample).digits == []
+    assert {d.label for d in Reader(CountingClassifier(classifier, unsure), ReadParams(min_confidence=0.3)).read(sample).digits} == {3}
+
+
+@pytest.mark.parametrize("frame", [np.zeros((480, 640, 3), np.uint8), np.zeros((0, 0, 3), np.uint8), np.full((240, 320), 255, np.uint8)],
+                         ids=["black", "empty", "white-gray"])
+def test_frames_without_ink_read_nothing(classifier, frame):
+    reading = Reader(classifier, ReadParams(orientation="auto")).read(frame)
+    assert reading.digits == [] and reading.numbers == []
+    assert reading.to_json("x") == {"source": "x", "digits": [], "numbers": []}
+
+
+def test_gray_and_bgra_frames_read_like_bgr(classifier, sample, upright):
+    reader = Reader(classifier)
+    for converted in (cv2.cvtColor(sample, cv2.COLOR_BGR2GRAY), cv2.cvtColor(sample, cv2.COLOR_BGR2BGRA)):
+        assert [n.text for n in reader.read(converted).numbers] == [n.text for n in upright.numbers]
+
+
+def test_json_contract(upright, sample):
+    record = json.loads(json.dumps(upright.to_json("pic.jpg")))
+    assert list(record) == ["source", "digits", "numbers"] and record["source"] == "pic.jpg"
+    height, width = sample.shape[:2]
+    for item in record["digits"] + record["numbers"]:
+        x, y, w, h = item["box"]
+        assert all(type(v) is int for v in item["box"])
+        assert 0 <= x and 0 <= y and w > 0 and h > 0 and x + w <= width and y + h <= height
+    for digit in record["digits"]:
+        assert set(digit) == {"label", "confidence", "box"}
+        assert type(digit["label"]) is int and 0 <= digit["label"] <= 9
+        assert type(digit["confidence"]) is float and 0 <= digit["confidence"] <= 1
+        assert digit["confidence"] == round(digit["confidence"], 4)
+    for number in record["numbers"]:
+        assert set(number) == {"text", "box"} and number["text"].isdigit()
+
+
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_unrotate_box_matches_the_pixels(turn):
+    image = np.zeros((50, 80), np.uint8)
+    image[7:19, 11:40] = 255  # box (11, 7, 29, 12)
+    turned = rotate(image, turn)
+    ys, xs = np.nonzero(turned)
+    box = (int(xs.min()), int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1)
+    # the reader turns the frame by `turn` to read it, then maps boxes back with unrotate_box
+    assert unrotate_box(box, turn, image.shape) == (11, 7, 29, 12)
+
+
+@pytest.mark.parametrize("turned_by", [90, 180, 270])
+def test_auto_orientation_reads_a_turned_photo_in_its_own_pixels(classifier, sample, upright, turned_by):
+    photo = rotate(sample, turned_by)  # the camera was held turned
+    reading = Reader(classifier, ReadParams(orientation="auto")).read(photo)
+    assert reading.orientation == (360 - turned_by) % 360
+    assert [n.text for n in reading.numbers] == [n.text for n in upright.numbers]
+    expected = [rotate_box(d.box, turned_by, sample.shape) for d in upright.digits]
+    for digit, box in zip(reading.digits, expected):
+        assert np.abs(np.subtract(digit.box, box)).max() <= 3, (digit.box, box)
+    height, width = photo.shape[:2]
+    assert all(d.box[0] + d.box[2] <= width and d.box[1] + d.box[3] <= height for d in reading.digits)
+
+
+def rotate_box(box, turn, shape):
+    """Where a box of the upright frame lands once the frame is turned `turn` degrees clockwise."""
+    turned_shape = shape[:2] if turn == 180 else shape[1::-1]
+    return unrotate_box(box, (360 - turn) % 360, turned_shape)
+
+
+def test_big_photos_are_read_at_max_side_and_reported_full_size(classifier, sample, upright):
+    big = cv2.resize(sample, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    reading = Reader(classifier, ReadParams(max_side=sample.shape[1])).read(big)
+    assert [n.text for n in reading.numbers] == [n.text for n in upright.numbers]
+    for digit, small in zip(reading.digits, upright.digits):
+        assert np.abs(np.subtract(digit.box, np.multiply(small.box, 2))).max() <= 4
+
+
+def test_parse_orientation():
+    assert parse_orientation("AUTO") == "auto" and parse_orientation("90") == 90
+    with pytest.raises(ValueError):
+        parse_orientation("45")
