@@ -12,7 +12,13 @@ The full-integer model is calibrated on training digits augmented exactly as in 
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import tempfile
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np
@@ -43,16 +49,45 @@ def representative_images(x_train: np.ndarray, params: QuantizeParams = Quantize
     return images
 
 
+@contextlib.contextmanager
+def converter_log_held_back():
+    """Keep the converter's C++ log lines (written straight to file descriptor 2) and Python warnings off the
+    terminal; they are replayed only when the conversion fails, where they help."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as log, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            log.seek(0)
+            sys.stderr.write(log.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def convert(model, variant: str, representative: np.ndarray | None = None) -> bytes:
     """The .tflite flatbuffer of `model` as `variant`; int8 needs the `representative` crops (uint8, N×28×28).
 
     The batch dimension stays dynamic (-1): the runner resizes input 0 to (N, 28, 28, 1) and invokes once.
     """
-    import tensorflow as tf
-
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}, expected one of {', '.join(VARIANTS)}")
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    with tempfile.TemporaryDirectory() as folder, converter_log_held_back():
+        saved_model = Path(folder) / "saved_model"
+        model.export(saved_model, format="tf_saved_model", verbose=False)
+        return converter_for(saved_model, variant, representative).convert()
+
+
+def converter_for(saved_model: Path, variant: str, representative: np.ndarray | None):
+    """A TFLiteConverter set up for `variant`."""
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model))
     if variant == "float16":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.target_spec.supported_types = [tf.float16]
@@ -71,4 +106,4 @@ def convert(model, variant: str, representative: np.ndarray | None = None) -> by
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]  # fail rather than fall back to float
         converter.inference_input_type = tf.uint8  # the runner's crops go in as they are
         converter.inference_output_type = tf.uint8
-    return converter.convert()
+    return converter
