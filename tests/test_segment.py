@@ -54,7 +54,7 @@ class Sheet:
 
 
 def row_of_digits(sheet: Sheet, labels: list[int], height: int, x: int, y: int, gap: int) -> None:
-    for k, label in enumerate(labels):
+    for label in labels:
         patch = digit(index_of(label), height)
         sheet.draw(patch, x, y)
         x += patch.shape[1] + gap
@@ -85,7 +85,7 @@ def test_ten_digits_uneven_light_and_noise():
     found = find_candidates(frame)
     assert_matches(found, sheet.boxes)
     for cand in found:
-        x, y, w, h = cand.box
+        _, _, w, h = cand.box
         assert cand.ink.shape == (h, w) and cand.ink.dtype == np.uint8 and cand.ink.max() == 255
 
 
@@ -180,7 +180,6 @@ def test_each_candidate_holds_only_its_own_ink():
     sheet = Sheet()
     row_of_digits(sheet, [1, 7], 80, 200, 200, 3)
     for cand in find_candidates(sheet.photo()):
-        x, y, w, h = cand.box
         assert cand.ink[:, 0].any() and cand.ink[:, -1].any()  # tight around its own ink
         out = to_mnist(cand.ink)
         assert out.shape == (28, 28) and out.max() == 255
