@@ -105,11 +105,11 @@ def ink_map(frame: np.ndarray, params: SegmentParams = DEFAULT) -> np.ndarray:
         gray, small = 255 - gray, 255 - small
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
-    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+    paper = cv2.resize(np.maximum(paper, 1), (w, h), interpolation=cv2.INTER_LINEAR)
     if params.noise_blur > 1:
         gray = cv2.GaussianBlur(gray, (params.noise_blur, params.noise_blur), 0)
-    relative = cv2.divide(gray, np.maximum(paper, 1), scale=255)  # paper -> 255, ink darker
-    return 255 - relative
+    relative = cv2.divide(gray, paper, scale=255)  # paper -> 255, ink darker
+    return cv2.bitwise_not(relative)  # 255 - relative
 
 
 def _light_ink(small: np.ndarray, kernel: int, params: SegmentParams) -> bool:
