@@ -31,6 +31,7 @@ class ReadParams:
     orientation: Orientation = 0  # degrees the frame is turned clockwise before reading, or "auto" (4x the work)
     max_side: int = 1600  # larger frames (phone photos) are shrunk to this longer side before reading
     segment: segment.SegmentParams = segment.DEFAULT
+    group: group.GroupParams = group.DEFAULT
 
 
 @dataclass
@@ -164,7 +165,7 @@ class Reader:
             if score > best_score:
                 best_turn, best_digits, best_score = turn, digits, score
 
-        ordered, numbers = group.group_numbers(best_digits)
+        ordered, numbers = group.group_numbers(best_digits, self.params.group)
         small_shape = small.shape[:2]
 
         def to_frame(box: Box) -> Box:
