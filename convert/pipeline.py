@@ -49,8 +49,8 @@ def context(source, data: Path | None, images: int, quantize: QuantizeParams, ev
         "latency": f"median of {evaluation.runs} Classifier.predict calls after {evaluation.warmup} warm-up calls, "
                    f"{evaluation.threads} interpreter thread(s), input quantization included",
         "software": f"tensorflow {tf.__version__}, ai-edge-litert {version('ai-edge-litert')}, Python {platform.python_version()}",
-        "machine": f"{platform.machine()} {platform.processor() or ''}, {os.cpu_count()} CPUs, "
-                   f"load average {os.getloadavg()[0]:.2f} at start",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
+                   f"load average {os.getloadavg()[0]:.2f} at start (other work on the machine slows the timings)",
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
     }
 
@@ -79,6 +79,6 @@ def run(model_path: Path, data_path: Path | None, out_dir: Path, variants: tuple
     log(f"normalizing {len(x_test)} test digits")
     test = to_mnist_batch(x_test, NormalizeParams(**source.normalize))
     results = [evaluate(path, test, y_test, evaluation, progress) for path in paths]
-    md_path, json_path = report.write(results, out_dir, context(source, data_path, len(test), quantize, evaluation))
-    log(f"wrote {', '.join(str(p) for p in paths)} (+ .json sidecars), {md_path}, {json_path}")
+    written = report.write(results, out_dir, context(source, data_path, len(test), quantize, evaluation))
+    log(f"wrote {', '.join(str(p) for p in [*paths, *written])} (+ a .json sidecar per model)")
     return results

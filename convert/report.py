@@ -1,6 +1,7 @@
 """The conversion report: one row per variant against float32, checked against the product targets.
 
-Printed as a table and written as `convert_report.md` (for people) and `convert_report.json` (for tools).
+Printed as a table and written as `convert_report.md` (for people, with `convert_report.png`) and
+`convert_report.json` (for tools).
 """
 from __future__ import annotations
 
@@ -59,9 +60,9 @@ def check_targets(results: list[Result], targets: Targets = Targets()) -> list[d
     ]
 
 
-def markdown(results: list[Result], context: dict) -> str:
+def markdown(results: list[Result], context: dict, picture: str) -> str:
     checks = check_targets(results)
-    lines = ["# Conversion report", "", table(results), ""]
+    lines = ["# Conversion report", "", table(results), "", f"![size, accuracy and latency]({picture})", ""]
     if checks:
         lines += ["## Targets", ""]
         lines += [f"- {'met' if c['met'] else 'NOT met'}: {c['target']} (measured {c['measured']})" for c in checks]
@@ -71,11 +72,40 @@ def markdown(results: list[Result], context: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(results: list[Result], out_dir: Path, context: dict, name: str = "convert_report") -> tuple[Path, Path]:
-    """`<name>.md` and `<name>.json` in `out_dir`."""
-    md_path, json_path = out_dir / f"{name}.md", out_dir / f"{name}.json"
-    md_path.write_text(markdown(results, context))
+def plot(results: list[Result], path: Path) -> Path:
+    """The table as a picture: size, accuracy and latency per variant side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [r.variant for r in results]
+    panels = [
+        ("file size (KiB)", [r.size_bytes / 1024 for r in results], "{:.0f}"),
+        ("test accuracy (%)", [r.accuracy * 100 for r in results], "{:.2f}"),
+        ("ms per image, batch of 16", [r.batch_per_image_ms for r in results], "{:.3f}"),
+        ("ms for one image", [r.latency_ms for r in results], "{:.3f}"),
+    ]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 2.8), constrained_layout=True)
+    for ax, (title, values, fmt) in zip(axes, panels):
+        bars = ax.barh(names, values, color=["#4c72b0" if n != "int8" else "#dd8452" for n in names])
+        ax.bar_label(bars, [fmt.format(v) for v in values], padding=2, fontsize=8)
+        ax.set_title(title, fontsize=10)
+        ax.invert_yaxis()
+        ax.margins(x=0.25)
+        if "accuracy" in title:  # the differences are hundredths of a point: zoom in on them
+            ax.set_xlim(min(values) - 0.3, max(values) + 0.3)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def write(results: list[Result], out_dir: Path, context: dict, name: str = "convert_report") -> tuple[Path, Path, Path]:
+    """`<name>.md`, `<name>.json` and `<name>.png` in `out_dir`."""
+    md_path, json_path, png_path = out_dir / f"{name}.md", out_dir / f"{name}.json", out_dir / f"{name}.png"
+    plot(results, png_path)
+    md_path.write_text(markdown(results, context, png_path.name))
     data = {"results": [r.as_dict() for r in results], "targets": check_targets(results),
             "target_values": asdict(Targets()), "context": context}
     json_path.write_text(json.dumps(data, indent=2) + "\n")
-    return md_path, json_path
+    return md_path, json_path, png_path
