@@ -1,0 +1,26 @@
+"""Shared fixtures: the small MNIST sample shipped in tests/data (never ../shared)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "tests" / "data" / "mnist_sample.npz"
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session")
+def sample_path() -> Path:
+    return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def mnist_sample() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x_train 300, y_train, x_test 400, y_test): uint8 white-on-black 28×28 MNIST digits."""
+    with np.load(SAMPLE) as d:
+        return d["x_train"], d["y_train"].astype(np.int64), d["x_test"], d["y_test"].astype(np.int64)

@@ -1,0 +1,48 @@
+"""Augmentation keeps each digit recognisable as itself, stays in range, is seeded, and ends normalized."""
+import numpy as np
+
+from edge.normalize import to_mnist
+from train.augment import AugmentParams, affine_matrix, augment_batch, warp
+
+
+def centre_of_mass(img: np.ndarray) -> np.ndarray:
+    ys, xs = np.mgrid[: img.shape[0], : img.shape[1]]
+    m = img.astype(np.float64)
+    return np.array([(m * xs).sum(), (m * ys).sum()]) / m.sum()
+
+
+def test_batch_is_uint8_normalized_and_seeded(mnist_sample):
+    x = mnist_sample[0][:64]
+    a = augment_batch(x, np.random.default_rng(7))
+    b = augment_batch(x, np.random.default_rng(7))
+    c = augment_batch(x, np.random.default_rng(8))
+    assert a.shape == x.shape and a.dtype == np.uint8
+    np.testing.assert_array_equal(a, b)
+    assert (a != c).any()
+    for img in a:  # the runner's framing: ink peaks at 255, centred near (14, 14)
+        assert img.max() == 255
+        assert np.abs(centre_of_mass(img) - 14.0).max() <= 1.0
+
+
+def test_augmentation_changes_but_keeps_the_digit(mnist_sample):
+    """Every augmented digit stays closest to a template of its own class among its class' neighbours."""
+    x, y = mnist_sample[0], mnist_sample[1]
+    aug = augment_batch(x, np.random.default_rng(0), AugmentParams(clean_fraction=0.0))
+    changed = np.mean([np.abs(a.astype(int) - to_mnist(o)).mean() > 2 for a, o in zip(aug, x)])
+    assert changed > 0.9
+    # ink stays: no digit is wiped out by erosion or pushed off the canvas
+    assert (aug.reshape(len(aug), -1) > 128).sum(1).min() >= 15
+
+
+def test_rotation_matrix_turns_counter_clockwise():
+    img = np.zeros((28, 28), np.uint8)
+    img[4:8, 12:16] = 255  # a blob above the centre
+    turned = warp(img, affine_matrix(angle=90, canvas=28), 28)
+    com = centre_of_mass(turned)
+    assert com[0] < 10 and abs(com[1] - 14) < 2  # now left of the centre
+
+
+def test_params_are_one_documented_place():
+    p = AugmentParams()
+    d = p.as_dict()
+    assert d["rotation"] == 45.0 and 0 < d["nondigit_fraction"] < 0.5

@@ -1,0 +1,73 @@
+"""python -m train: train the digit model on MNIST and write models/digits.keras, its record and pictures."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from train.fit import TrainConfig  # noqa: F401  (only for the defaults below)
+
+    d = TrainConfig()
+    p = argparse.ArgumentParser(prog="python -m train", description=__doc__)
+    p.add_argument("--data", help="MNIST as a keras .npz or a folder of IDX files (default: Keras download)")
+    p.add_argument("--out", default="models", help="folder for digits.keras, digits.json and the plots")
+    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--learning-rate", type=float, default=d.learning_rate)
+    p.add_argument("--patience", type=int, default=d.patience)
+    p.add_argument("--validation", type=int, default=d.validation, help="training images held out")
+    p.add_argument("--limit", type=int, default=0, help="train on only this many images (quick runs)")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--strategy", choices=["default", "mirrored", "multiworker"], default=d.strategy,
+                   help="mirrored: all local GPUs (or logical CPUs); multiworker: the cluster in TF_CONFIG")
+    p.add_argument("--logical-cpus", type=int, default=0,
+                   help="split the CPU into this many logical devices (try --strategy mirrored without GPUs)")
+    p.add_argument("--skip-eval", action="store_true", help="skip the robustness evaluation on the test set")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from train.data import DataError, load_mnist, split_validation
+
+    try:
+        x_train, y_train, x_test, y_test = load_mnist(args.data)
+    except DataError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+    import tensorflow as tf
+
+    from train.evaluate import evaluate, write_report
+    from train.fit import TrainConfig, save_record, train
+
+    if args.logical_cpus > 1:
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * args.logical_cpus)
+    cfg = replace(TrainConfig(), epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                  patience=args.patience, validation=args.validation, limit=args.limit, seed=args.seed,
+                  strategy=args.strategy)
+    x, y, x_val, y_val = split_validation(x_train, y_train, cfg.validation, cfg.seed)
+    out = Path(args.out)
+    print(f"training on {min(len(x), cfg.limit or len(x))} images, validating on {len(x_val)}, "
+          f"{cfg.epochs} epochs, strategy {cfg.strategy}", flush=True)
+    model, record = train(x, y, x_val, y_val, cfg, out)
+    print(f"best epoch {record['best_epoch']} of {record['epochs_run']}, {record['seconds']:.0f}s; "
+          f"model: {out / record['model']} ({record['parameters']} parameters)", flush=True)
+    if not args.skip_eval:
+        report = evaluate(model, x_test, y_test, progress=lambda line: print(line, flush=True))
+        record["evaluation"] = {k: v for k, v in report.items() if k != "confusion"}
+        for path in write_report(report, out / "eval"):
+            print(f"wrote {path}")
+        print(f"MNIST test accuracy: {report['test_accuracy']:.4%}")
+    print(f"wrote {save_record(record, out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

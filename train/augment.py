@@ -1,0 +1,100 @@
+"""On-the-fly augmentation: what a camera does to handwriting that MNIST never shows.
+
+Each digit is warped (rotation, shear, aspect, scale, sub-pixel shift) onto a canvas at twice MNIST's
+resolution, made thinner or thicker there, sometimes blurred, and then re-normalized with the runner's own
+`edge.normalize.to_mnist` — so the model learns on exactly the crops the runner will feed it. Whole-pixel
+shifts and size changes are undone by that normalization; what survives is what matters at run time:
+lost resolution (small digits), slant, rotation and stroke weight.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+
+from edge.normalize import to_mnist
+
+
+@dataclass(frozen=True)
+class AugmentParams:
+    """Every augmentation knob in one place; ranges are uniform unless noted."""
+
+    upscale: int = 2  # warp onto a canvas this many times MNIST's resolution: stroke changes in half pixels
+    canvas: int = 84  # canvas side at that resolution: room for a rotated, sheared, enlarged digit
+    clean_fraction: float = 0.15  # share of digits only re-normalized, so MNIST's own look stays well learned
+    rotation: float = 45.0  # degrees either way, for `wide_rotation_fraction` of the augmented digits...
+    mild_rotation: float = 15.0  # ...and this many degrees either way for the others
+    wide_rotation_fraction: float = 0.5
+    shear: float = 0.3  # horizontal shear factor either way (slanted handwriting)
+    aspect: float = 0.25  # width stretched or squeezed by up to this fraction (log-uniform)
+    scale: tuple[float, float] = (0.35, 1.2)  # size before re-normalizing: small = a low-resolution camera digit
+    shift: float = 0.5  # sub-pixel shift either way, in MNIST pixels (whole pixels are re-centred away)
+    thin_probability: float = 0.15  # erode strokes (a fine pen)...
+    thick_probability: float = 0.3  # ...or dilate them (a marker), by up to `max_thicken` canvas pixels
+    max_thicken: int = 3
+    blur_probability: float = 0.2  # defocus, Gaussian sigma up to `max_blur` canvas pixels
+    max_blur: float = 1.5
+    nondigit_fraction: float = 0.1  # share of each batch replaced by generated "not a digit" marks
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+DEFAULT = AugmentParams()
+
+
+def affine_matrix(angle: float = 0.0, shear: float = 0.0, stretch: float = 1.0, zoom: float = 1.0,
+                  shift: tuple[float, float] = (0.0, 0.0), size: int = 28, canvas: int = 28) -> np.ndarray:
+    """2×3 matrix taking a size×size image onto the centre of a canvas: rotated by `angle` degrees
+    (counter-clockwise), sheared, its width stretched, scaled by `zoom` and shifted by `shift` canvas pixels."""
+    a = np.deg2rad(angle)
+    rot = np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]])
+    linear = zoom * rot @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([stretch, 1.0])
+    offset = canvas / 2 + np.asarray(shift) - linear @ np.array([size / 2, size / 2])
+    return np.hstack([linear, offset[:, None]]).astype(np.float32)
+
+
+def random_affine(rng: np.random.Generator, p: AugmentParams, size: int = 28) -> np.ndarray:
+    """A random camera-like distortion of a size×size digit onto the canvas."""
+    wide = rng.random() < p.wide_rotation_fraction
+    return affine_matrix(
+        angle=rng.uniform(-1, 1) * (p.rotation if wide else p.mild_rotation),
+        shear=rng.uniform(-p.shear, p.shear),
+        stretch=float(np.exp(rng.uniform(-1, 1) * np.log1p(p.aspect))),
+        zoom=p.upscale * rng.uniform(*p.scale),
+        shift=tuple(rng.uniform(-p.shift, p.shift, 2) * p.upscale),
+        size=size, canvas=p.canvas)
+
+
+def warp(image: np.ndarray, matrix: np.ndarray, canvas: int) -> np.ndarray:
+    """Apply an `affine_matrix` onto a black canvas×canvas image."""
+    return cv2.warpAffine(image, matrix, (canvas, canvas), flags=cv2.INTER_LINEAR, borderValue=0)
+
+
+def restroke(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams) -> np.ndarray:
+    """Thin or thicken the strokes; an erosion that would wipe out most of the ink is skipped."""
+    draw = rng.random()
+    if draw < p.thin_probability:
+        thinned = cv2.erode(canvas, np.ones((2, 2), np.uint8))
+        return thinned if thinned.sum() > 0.4 * canvas.sum() else canvas
+    if draw < p.thin_probability + p.thick_probability:
+        k = int(rng.integers(1, p.max_thicken + 1)) + 1
+        return cv2.dilate(canvas, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    return canvas
+
+
+def augment(image: np.ndarray, rng: np.random.Generator, p: AugmentParams = DEFAULT) -> np.ndarray:
+    """One 28×28 white-on-black digit, distorted as a camera might see it, then re-normalized (uint8 28×28)."""
+    if rng.random() < p.clean_fraction:
+        return to_mnist(image)
+    canvas = warp(image, random_affine(rng, p, image.shape[0]), p.canvas)
+    canvas = restroke(canvas, rng, p)
+    if rng.random() < p.blur_probability:
+        canvas = cv2.GaussianBlur(canvas, (0, 0), rng.uniform(0.5, p.max_blur))
+    return to_mnist(canvas)
+
+
+def augment_batch(images: np.ndarray, rng: np.random.Generator, p: AugmentParams = DEFAULT) -> np.ndarray:
+    """`augment` over an (N, 28, 28) uint8 batch."""
+    return np.stack([augment(im, rng, p) for im in images]) if len(images) else images.copy()

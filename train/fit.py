@@ -1,0 +1,162 @@
+"""Training: a seeded tf.data pipeline of augmented batches, a warm-up + cosine schedule, checkpoints.
+
+Every batch is made from its serial number alone (seed, epoch order, augmentation), so a run is
+reproducible and the batches can be built in parallel while the model trains.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from edge.normalize import DEFAULT as NORMALIZE, to_mnist_batch
+from train import LABELS, REJECT_INDEX
+from train.augment import AugmentParams, augment_batch
+from train.model import build_model
+from train.nondigits import nondigit_batch
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 30
+    batch_size: int = 128
+    learning_rate: float = 3e-3  # peak, reached after the warm-up, then cosine decay to zero
+    warmup_epochs: int = 1
+    weight_decay: float = 1e-4
+    label_smoothing: float = 0.05
+    validation: int = 5000  # training images held out for checkpoint selection and early stopping
+    validation_nondigits: int = 500  # generated marks added to the validation set
+    patience: int = 10  # epochs without a better validation accuracy before stopping
+    limit: int = 0  # use only this many training images (0 = all): for quick runs and tests
+    seed: int = 1
+    strategy: str = "default"  # default | mirrored | multiworker
+    augment: AugmentParams = field(default_factory=AugmentParams)
+
+
+def make_strategy(name: str) -> tf.distribute.Strategy:
+    """One machine (default), all local GPUs or logical CPUs (mirrored), or a TF_CONFIG cluster (multiworker)."""
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        gpus = tf.config.list_logical_devices("GPU")
+        return tf.distribute.MirroredStrategy([d.name for d in gpus or tf.config.list_logical_devices("CPU")])
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError(f"unknown strategy {name!r} (default, mirrored, multiworker)")
+
+
+def one_hot(labels: np.ndarray) -> np.ndarray:
+    return np.eye(len(LABELS), dtype=np.float32)[labels]
+
+
+def batch_maker(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, steps: int):
+    """The numpy function that builds training batch number k: digits augmented, some replaced by non-digits."""
+
+    @lru_cache(maxsize=2)
+    def order(epoch: int) -> np.ndarray:
+        return np.random.default_rng([cfg.seed, epoch]).permutation(len(x))
+
+    def make(k) -> tuple[np.ndarray, np.ndarray]:
+        epoch, step = divmod(int(k), steps)
+        idx = order(epoch)[step * cfg.batch_size : (step + 1) * cfg.batch_size]
+        rng = np.random.default_rng([cfg.seed, 1, int(k)])
+        images, labels = augment_batch(x[idx], rng, cfg.augment), y[idx].copy()
+        slots = np.flatnonzero(rng.random(len(idx)) < cfg.augment.nondigit_fraction)
+        images[slots] = nondigit_batch(len(slots), rng, x)
+        labels[slots] = REJECT_INDEX
+        return images[..., None].astype(np.float32), one_hot(labels)
+
+    return make
+
+
+def train_dataset(x: np.ndarray, y: np.ndarray, cfg: TrainConfig) -> tuple[tf.data.Dataset, int]:
+    steps = int(np.ceil(len(x) / cfg.batch_size))
+    make = batch_maker(x, y, cfg, steps)
+
+    def tf_make(k):
+        images, labels = tf.numpy_function(make, [k], (tf.float32, tf.float32), stateful=False)
+        images.set_shape((None, 28, 28, 1))
+        labels.set_shape((None, len(LABELS)))
+        return images, labels
+
+    ds = tf.data.Dataset.range(cfg.epochs * steps)
+    ds = ds.map(tf_make, num_parallel_calls=2, deterministic=True).prefetch(4)
+    return ds, steps
+
+
+def validation_set(x: np.ndarray, y: np.ndarray, digits: np.ndarray, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out digits as the runner sees them, plus a fixed set of non-digit marks."""
+    marks = nondigit_batch(cfg.validation_nondigits, np.random.default_rng([cfg.seed, 2]), digits)
+    images = np.concatenate([to_mnist_batch(x), marks])[..., None].astype(np.float32)
+    labels = np.concatenate([y, np.full(len(marks), REJECT_INDEX)])
+    return images, one_hot(labels)
+
+
+class EpochLog(keras.callbacks.Callback):
+    """One line per epoch with the learning rate and the time it took, and a record for the JSON report."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history: list[dict] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        row = {"epoch": epoch + 1, "seconds": round(time.time() - self.start, 1), "learning_rate": lr,
+               **{k: round(float(v), 5) for k, v in (logs or {}).items() if k != "learning_rate"}}
+        self.history.append(row)
+        print(f"epoch {row['epoch']:3d}  {row['seconds']:6.1f}s  lr {lr:.2e}  loss {row.get('loss', 0):.4f}  "
+              f"acc {row.get('accuracy', 0):.4f}  val_loss {row.get('val_loss', 0):.4f}  "
+              f"val_acc {row.get('val_accuracy', 0):.4f}", flush=True)
+
+
+def train(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, cfg: TrainConfig,
+          out: Path, verbose: int = 0) -> tuple[keras.Model, dict]:
+    """Train, keep the best model on validation in `out/digits.keras`, and return it with its record."""
+    if cfg.limit:
+        x, y = x[: cfg.limit], y[: cfg.limit]
+    keras.utils.set_random_seed(cfg.seed)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "digits.keras"
+    ds, steps = train_dataset(x, y, cfg)
+    val = validation_set(x_val, y_val, x, cfg)
+    strategy = make_strategy(cfg.strategy)
+    with strategy.scope():
+        model = build_model()
+        schedule = keras.optimizers.schedules.CosineDecay(
+            cfg.learning_rate / 10, decay_steps=max(1, (cfg.epochs - cfg.warmup_epochs) * steps),
+            warmup_target=cfg.learning_rate, warmup_steps=cfg.warmup_epochs * steps)
+        model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=cfg.weight_decay),
+                      loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
+                      metrics=["accuracy"])
+    log = EpochLog()
+    callbacks = [log,
+                 keras.callbacks.ModelCheckpoint(path, monitor="val_accuracy", save_best_only=True),
+                 keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=cfg.patience)]
+    start = time.time()
+    model.fit(ds, epochs=cfg.epochs, steps_per_epoch=steps, validation_data=val, batch_size=256,
+              callbacks=callbacks, verbose=verbose)
+    best = keras.models.load_model(path)
+    record = {
+        "model": path.name, "labels": LABELS, "reject_index": REJECT_INDEX, "parameters": best.count_params(),
+        "normalize": NORMALIZE.as_dict(), "config": asdict(cfg), "train_images": len(x),
+        "validation_images": len(x_val), "replicas": strategy.num_replicas_in_sync,
+        "seconds": round(time.time() - start, 1), "epochs_run": len(log.history),
+        "best_epoch": int(np.argmax([h.get("val_accuracy", 0) for h in log.history])) + 1,
+        "history": log.history,
+    }
+    return best, record
+
+
+def save_record(record: dict, out: Path) -> Path:
+    path = out / "digits.json"
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    return path

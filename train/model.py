@@ -1,0 +1,37 @@
+"""The digit model: a compact CNN that stays quick on a Raspberry Pi once quantized to int8."""
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from train import LABELS
+
+
+def conv_block(x, filters: int, convs: int, dropout: float):
+    """`convs` 3×3 convolutions with batch norm, then 2×2 max pooling and dropout."""
+    for _ in range(convs):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+    x = layers.MaxPooling2D()(x)
+    return layers.Dropout(dropout)(x)
+
+
+def build_model(num_classes: int = len(LABELS)) -> keras.Model:
+    """28×28×1 raw pixels (0..255, white ink on black) → `num_classes` probabilities; about 180k parameters.
+
+    The rescaling is inside the model so the int8 model can take the runner's uint8 crops as they are.
+    """
+    inputs = keras.Input((28, 28, 1), name="pixels")
+    x = layers.Rescaling(1 / 255)(inputs)
+    x = conv_block(x, 32, 2, 0.1)  # 14×14
+    x = conv_block(x, 64, 2, 0.2)  # 7×7
+    x = layers.Conv2D(128, 3, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(0.3)(x)
+    x = layers.Dense(128, activation="relu")(x)
+    x = layers.Dropout(0.3)(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="digits")
