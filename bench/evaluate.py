@@ -1,0 +1,85 @@
+"""Read every suite's frames with every reader and score them.
+
+Each frame is made once and read by all readers (the model variants and the baselines), so they see exactly
+the same pixels. The scores of every frame are kept (they are small), and the default model's readings too,
+so pictures can show its misses without reading again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bench.frames import SUITES, Frame, FrameParams, MnistTestSet, make_frame
+from bench.progress import Progress
+from bench.score import FrameScore, SuiteScore, score_frame, summarize
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many frames each suite gets; `limits` caps slow readers (Tesseract) to the first frames."""
+
+    frames: dict[str, int]
+    limits: dict[str, int] = field(default_factory=dict)
+    seed: int = 0
+
+
+FULL = Plan(frames={"even": 150, "hard": 150, "rotated": 150, "numbers": 100, "distractors": 150, "sweep": 280},
+            limits={"tesseract": 21})
+QUICK = Plan(frames={"even": 12, "hard": 12, "rotated": 12, "numbers": 8, "distractors": 12, "sweep": 28},
+             limits={"tesseract": 2})
+
+
+@dataclass
+class SuiteRun:
+    """One suite: per reader, the score of every frame it read; the default reader's readings."""
+
+    suite: str
+    scores: dict[str, list[FrameScore]]
+    readings: list  # edge.reader.Reading per frame, default reader only
+    angles: list[float]  # sweep: the angle of each frame's digit
+
+    def summary(self, reader: str) -> SuiteScore:
+        return summarize(self.scores[reader])
+
+    def by_angle(self, reader: str) -> dict[float, SuiteScore]:
+        out: dict[float, list[FrameScore]] = {}
+        for angle, score in zip(self.angles, self.scores[reader]):
+            out.setdefault(angle, []).append(score)
+        return {angle: summarize(scores) for angle, scores in sorted(out.items())}
+
+
+def truth_items(frame: Frame) -> tuple[list, list]:
+    return [(d.label, d.box) for d in frame.digits], [(n.text, n.box) for n in frame.numbers]
+
+
+def reading_items(reading) -> tuple[list, list]:
+    return [(d.label, tuple(d.box)) for d in reading.digits], [(n.text, tuple(n.box)) for n in reading.numbers]
+
+
+def score_reading(frame: Frame, reading) -> FrameScore:
+    truth, truth_numbers = truth_items(frame)
+    pred, pred_numbers = reading_items(reading)
+    return score_frame(truth, pred, truth_numbers, pred_numbers)
+
+
+def run_suite(digits: MnistTestSet, suite: str, readers: dict, default: str, plan: Plan,
+              params: FrameParams = FrameParams()) -> SuiteRun:
+    """Make the suite's frames one at a time and read each with every reader (within its frame limit)."""
+    count = plan.frames[suite]
+    run = SuiteRun(suite, {name: [] for name in readers}, [], [])
+    with Progress(count, suite) as bar:
+        for index in range(count):
+            frame = make_frame(digits, SUITES[suite], index, plan.seed, params)
+            run.angles.append(frame.digits[0].angle if frame.digits else 0.0)
+            for name, reader in readers.items():
+                if index >= plan.limits.get(name, count):
+                    continue
+                reading = reader.read(frame.image)
+                run.scores[name].append(score_reading(frame, reading))
+                if name == default:
+                    run.readings.append(reading)
+            bar.update()
+    return run
+
+
+def run_all(digits: MnistTestSet, readers: dict, default: str, plan: Plan) -> dict[str, SuiteRun]:
+    return {suite: run_suite(digits, suite, readers, default, plan) for suite in plan.frames}

@@ -1,0 +1,126 @@
+"""The pictures of a benchmark run: accuracy vs rotation, the misread confusion matrix, annotated examples."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from bench.frames import Frame
+from bench.score import MISSED, FrameScore
+
+
+@dataclass(frozen=True)
+class PlotParams:
+    dpi: int = 110
+    miss_bgr: tuple[int, int, int] = (0, 0, 255)  # missed ground truth: red
+    wrong_bgr: tuple[int, int, int] = (0, 150, 255)  # misread: orange
+    extra_bgr: tuple[int, int, int] = (255, 0, 255)  # reported where there is no digit: magenta
+    example_scale: float = 0.5  # examples are shown at this scale, four to a picture (2 x 2)
+    examples: int = 4
+
+
+DEFAULT = PlotParams()
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def rotation_plot(curves: dict[str, dict[float, float | None]], path: Path, params: PlotParams = DEFAULT) -> Path:
+    """Read accuracy of a single digit against its rotation, one line per reader."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for name, points in curves.items():
+        angles = [a for a, v in points.items() if v is not None]
+        ax.plot(angles, [100 * points[a] for a in angles], marker="o", label=name)
+    ax.set_xlabel("digit rotation, degrees (counter-clockwise)")
+    ax.set_ylabel("read accuracy, %")
+    ax.set_ylim(0, 101)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title("Accuracy vs rotation (sweep suite)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=params.dpi)
+    plt.close(fig)
+    return path
+
+
+def confusion_plot(confusion: np.ndarray, path: Path, title: str, params: PlotParams = DEFAULT) -> Path:
+    """Misreads only: true digit x what was read (the diagonal, reads that were right, left blank)."""
+    plt = _pyplot()
+    errors = confusion.astype(float).copy()
+    errors[np.arange(10), np.arange(10)] = 0
+    fig, ax = plt.subplots(figsize=(6.0, 5.0))
+    image = ax.imshow(errors, cmap="Reds", vmin=0, vmax=max(1.0, errors.max()))
+    for (i, j), value in np.ndenumerate(errors):
+        if value:
+            ax.text(j, i, int(value), ha="center", va="center", fontsize=8,
+                    color="white" if value > errors.max() / 2 else "black")
+    ax.set_xticks(range(11), [str(d) for d in range(10)] + ["missed"])
+    ax.set_yticks(range(10), [str(d) for d in range(10)])
+    ax.set_xlabel("read as")
+    ax.set_ylabel("true digit")
+    right = int(np.trace(confusion[:, :10]))
+    ax.set_title(f"{title}\n{int(errors[:, :MISSED].sum())} misread, {int(errors[:, MISSED].sum())} missed, "
+                 f"{right} right", fontsize=9)
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=params.dpi)
+    plt.close(fig)
+    return path
+
+
+def mark_errors(frame: Frame, reading, score: FrameScore, params: PlotParams = DEFAULT) -> np.ndarray:
+    """The runner's own overlay (digit boxes) plus the errors: missed truth red, misreads orange, extras magenta."""
+    from edge.draw import annotate
+
+    image = annotate(frame.image, replace(reading, numbers=[]))
+    for j in score.missed:
+        x, y, w, h = frame.digits[j].box
+        cv2.rectangle(image, (x - 2, y - 2), (x + w + 1, y + h + 1), params.miss_bgr, 2)
+        _label(image, f"{frame.digits[j].label}?", (x, y + h + 14), params.miss_bgr)
+    for j, i in score.wrong:
+        x, y, w, h = frame.digits[j].box
+        cv2.rectangle(image, (x - 2, y - 2), (x + w + 1, y + h + 1), params.wrong_bgr, 2)
+        _label(image, f"{frame.digits[j].label} read {reading.digits[i].label}", (x, y + h + 14), params.wrong_bgr)
+    for i in score.extra:
+        x, y, w, h = reading.digits[i].box
+        cv2.rectangle(image, (x - 2, y - 2), (x + w + 1, y + h + 1), params.extra_bgr, 1)
+    return image
+
+
+def _label(image: np.ndarray, text: str, origin: tuple[int, int], bgr) -> None:
+    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3, cv2.LINE_AA)
+    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.5, bgr, 1, cv2.LINE_AA)
+
+
+def pick_examples(scores: list[FrameScore], count: int) -> list[int]:
+    """The frames with the most errors (what needs looking at), then the first frames read exactly."""
+    errors = sorted((i for i, s in enumerate(scores) if not s.exact),
+                    key=lambda i: -(len(scores[i].missed) + len(scores[i].wrong) + len(scores[i].extra)))
+    exact = [i for i, s in enumerate(scores) if s.exact]
+    chosen = errors[: count - 1] + exact[:1]
+    chosen += [i for i in errors[count - 1 :] + exact[1:] if i not in chosen][: count - len(chosen)]
+    return sorted(chosen[:count])
+
+
+def example_sheet(images: list[np.ndarray], captions: list[str], path: Path, params: PlotParams = DEFAULT) -> Path:
+    """Up to four annotated frames, shrunk, on a 2 x 2 sheet with a caption each."""
+    tiles = []
+    for image, caption in zip(images, captions):
+        tile = cv2.resize(image, None, fx=params.example_scale, fy=params.example_scale, interpolation=cv2.INTER_AREA)
+        cv2.rectangle(tile, (0, 0), (tile.shape[1], 18), (255, 255, 255), cv2.FILLED)
+        cv2.putText(tile, caption, (4, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+        tiles.append(cv2.copyMakeBorder(tile, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=(255, 255, 255)))
+    while len(tiles) % 2 or len(tiles) < 2:
+        tiles.append(np.full_like(tiles[0], 255))
+    rows = [np.hstack(tiles[i : i + 2]) for i in range(0, len(tiles), 2)]
+    cv2.imwrite(str(path), np.vstack(rows), [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    return path

@@ -1,0 +1,134 @@
+"""results.json, results.md and the printed table: the measured figures next to the product's targets."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+SUITE_NOTES = {
+    "even": "even light, 4-10 digits 20-160 px tall, black / blue / pencil ink",
+    "hard": "light gradient, shadow band, vignetting, perspective, blur, noise, JPEG, ruled/grid paper",
+    "rotated": "every digit turned up to +-35 degrees",
+    "numbers": "lines of 2-5 digit numbers, digits 1 px to 12 % of their height apart",
+    "distractors": "digits plus letters, scribbles, dots and long lines",
+    "sweep": "one digit per frame at -45, -30, -15, 0, 15, 30, 45 degrees",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A figure from the product issue: what it is, the bar, and where it sits in results.json."""
+
+    name: str
+    op: str  # ">=" or "<="
+    bar: float
+    unit: str
+    get: Callable[[dict], float | None]
+
+    def check(self, results: dict) -> dict:
+        try:
+            value = self.get(results)
+        except (KeyError, IndexError, TypeError):
+            value = None
+        ok = None if value is None else (value >= self.bar if self.op == ">=" else value <= self.bar)
+        return {"name": self.name, "target": f"{self.op} {fmt(self.bar, self.unit)}", "measured": value,
+                "unit": self.unit, "pass": ok}
+
+
+def _suite(suite: str, figure: str) -> Callable[[dict], float | None]:
+    return lambda r: r["suites"][suite][r["default"]][figure]
+
+
+def _speed(cores: int, figure: str) -> Callable[[dict], float | None]:
+    def get(r: dict) -> float | None:
+        rows = [s for s in r["speed"] if s.get("variant") == r["default"] and s["cores"] == cores and "error" not in s]
+        return rows[0][figure] if rows else None
+
+    return get
+
+
+TARGETS = (
+    Target("read accuracy, even light", ">=", 0.99, "%", _suite("even", "accuracy")),
+    Target("read accuracy, hard light", ">=", 0.95, "%", _suite("hard", "accuracy")),
+    Target("read accuracy, rotated +-35 deg", ">=", 0.97, "%", _suite("rotated", "accuracy")),
+    Target("numbers read exactly", ">=", 0.95, "%", _suite("numbers", "number_accuracy")),
+    Target("precision with distractors", ">=", 0.98, "%", _suite("distractors", "precision")),
+    Target("frames/s, 640x480 with 10 digits, 1 core", ">=", 200.0, "fps", _speed(1, "fps")),
+    Target("peak resident memory of the runner", "<=", 150.0, "MB", _speed(1, "peak_rss_mb")),
+    Target("runner imports no TensorFlow", ">=", 1.0, "bool",
+           lambda r: float(not any(s.get("tensorflow_imported", True) for s in r["speed"])) if r["speed"] else None),
+)
+
+
+def fmt(value, unit: str = "%") -> str:
+    if value is None:
+        return "-"
+    if unit == "%":
+        return f"{100 * value:.1f} %"
+    if unit == "bool":
+        return "yes" if value else "no"
+    if unit == "fps":
+        return f"{value:.0f}"
+    return f"{value:.1f} {unit}"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def markdown(results: dict) -> str:
+    meta, default = results["meta"], results["default"]
+    out = [
+        "# Benchmark results",
+        "",
+        f"`{meta['command']}` on {meta['date']} - {meta['machine']}; {meta['seconds']:.0f} s in all.",
+        f"Default model: `{meta['models'].get(default, default)}`. Frames per suite: "
+        + ", ".join(f"{k} {v}" for k, v in meta["frames"].items()) + f" (seed {meta['seed']}).",
+    ]
+    if meta.get("note"):
+        out += ["", f"Note: {meta['note']}"]
+    out += ["", "## Targets (default model)", ""]
+    rows = [[t["name"], t["target"], fmt(t["measured"], t["unit"]),
+             "-" if t["pass"] is None else ("pass" if t["pass"] else "**FAIL**")] for t in results["targets"]]
+    out += [table(["figure", "target", "measured", "result"], rows), "", "## Reading, per suite", ""]
+    rows = []
+    for suite, by_reader in results["suites"].items():
+        for reader, s in by_reader.items():
+            rows.append([suite, reader, str(s["frames"]), str(s["truth"]), fmt(s["recall"]), fmt(s["precision"]),
+                         fmt(s["accuracy"]), fmt(s["frame_accuracy"]), fmt(s["number_accuracy"])])
+    out += [table(["suite", "reader", "frames", "digits", "recall", "precision", "read accuracy", "frames exact",
+                   "numbers exact"], rows), ""]
+    out += ["Suites: " + "; ".join(f"**{k}**: {v}" for k, v in SUITE_NOTES.items() if k in results["suites"]) + ".", ""]
+    if results["skipped"]:
+        out += ["Skipped: " + "; ".join(results["skipped"]), ""]
+    sweep = results["sweep"]
+    if sweep:
+        angles = sorted({float(a) for curve in sweep.values() for a in curve}, key=float)
+        out += ["## Read accuracy vs rotation (sweep)", "",
+                table(["reader"] + [f"{a:+.0f} deg" for a in angles],
+                      [[r] + [fmt(c.get(str(a))) for a in angles] for r, c in sweep.items()]), ""]
+    out += ["## Speed (640x480 frame, 10 digits)", ""]
+    rows = []
+    for s in results["speed"]:
+        if "error" in s:
+            rows.append([s["model"], str(s["cores"]), str(s["threads"]), "error: " + s["error"], "", "", "", "", ""])
+            continue
+        rows.append([s["variant"], str(s["cores"]), str(s["threads"]), f"{s['segment_ms']:.2f}", f"{s['classify_ms']:.2f}",
+                     f"{s['frame_ms']:.2f}", f"{s['fps']:.0f}", f"{s['peak_rss_mb']:.0f}",
+                     "yes" if s["tensorflow_imported"] else "no"])
+    out += [table(["model", "cores", "threads", "segment ms", "classify ms", "frame ms", "frames/s", "peak RSS MB",
+                   "TensorFlow imported"], rows), ""]
+    if results["pictures"]:
+        out += ["## Pictures", ""] + [f"![{Path(p).stem}]({p})" for p in results["pictures"]] + [""]
+    return "\n".join(out)
+
+
+def write(results: dict, out: Path) -> tuple[Path, Path]:
+    """results.json (every figure and count) and results.md (the tables and pictures)."""
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out / "results.json", out / "results.md"
+    json_path.write_text(json.dumps(results, indent=1) + "\n")
+    md_path.write_text(markdown(results))
+    return json_path, md_path

@@ -1,0 +1,141 @@
+"""The whole benchmark: load MNIST, build the readers, read every suite, time the runner, draw, write."""
+from __future__ import annotations
+
+import platform
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import cv2
+
+from bench import plots, report
+from bench.baseline import HogSvm, HogSvmParams, Tesseract
+from bench.evaluate import FULL, QUICK, Plan, SuiteRun, run_all
+from bench.frames import SPEED, MnistTestSet, make_frame
+from bench.progress import Progress
+from bench.speed import SpeedParams, run_setting
+
+VARIANTS = ("int8", "float32", "float16", "dynamic")  # the default (what the Pi runs) first
+
+
+class BenchError(Exception):
+    """The benchmark cannot start (no models, no data); the message is one line."""
+
+
+@dataclass(frozen=True)
+class Options:
+    data: str | None  # MNIST .npz or IDX folder; None: Keras' download
+    models: Path  # folder holding digits_<variant>.tflite + .json
+    out: Path
+    quick: bool = False
+    seed: int = 0
+    note: str = ""  # printed in results.md, e.g. "taken while a training run used the other core"
+    command: str = "python -m bench"
+
+
+def find_models(folder: Path) -> dict[str, Path]:
+    found = {v: folder / f"digits_{v}.tflite" for v in VARIANTS}
+    return {v: p for v, p in found.items() if p.is_file()}
+
+
+def build_readers(models: dict[str, Path], data: tuple, quick: bool, skipped: list[str]) -> dict:
+    """One Reader per model variant, then the classical baselines behind the same Reader."""
+    from edge.classify import Classifier
+    from edge.reader import Reader
+
+    readers = {variant: Reader(Classifier(path)) for variant, path in models.items()}
+    params = HogSvmParams(train_count=3000) if quick else HogSvmParams()
+    with Progress(1, f"hog-svm: train on {params.train_count}") as bar:
+        readers["hog-svm"] = Reader(HogSvm(params).fit(data[0], data[1]))
+        bar.update()
+    if Tesseract.available():
+        readers["tesseract"] = Reader(Tesseract())
+    else:
+        skipped.append("tesseract: not on PATH (apt-get install tesseract-ocr to include it)")
+    return readers
+
+
+def time_runner(digits: MnistTestSet, models: dict[str, Path], seed: int, quick: bool) -> list[dict]:
+    """Every variant at every (cores, threads) setting, each in its own child process, on ten-digit frames."""
+    params = SpeedParams(seconds=0.5 if quick else 3.0)
+    settings = [(path, cores, threads) for path in models.values() for cores, threads in params.settings]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, Progress(len(settings), "speed") as bar:
+        paths = []
+        for i in range(10):
+            paths.append(Path(tmp) / f"speed_{i}.png")
+            cv2.imwrite(str(paths[-1]), make_frame(digits, SPEED, i, seed).image)
+        for path, cores, threads in settings:
+            rows.append(run_setting(path, paths, cores, threads, params))
+            bar.update()
+    return rows
+
+
+def draw(runs: dict[str, SuiteRun], digits: MnistTestSet, default: str, plan: Plan, out: Path) -> list[str]:
+    """Accuracy vs rotation, the default model's misreads, and annotated examples of each suite."""
+    out.mkdir(parents=True, exist_ok=True)
+    pictures = []
+    if "sweep" in runs:
+        curves = {r: {a: s.accuracy for a, s in runs["sweep"].by_angle(r).items()} for r in runs["sweep"].scores}
+        pictures.append(plots.rotation_plot(curves, out / "rotation.png"))
+    confusion = sum(run.summary(default).confusion for run in runs.values())
+    pictures.append(plots.confusion_plot(confusion, out / "confusion.png", f"{default} model, all suites"))
+    for suite, run in runs.items():
+        images, captions = [], []
+        for i in plots.pick_examples(run.scores[default], plots.DEFAULT.examples):
+            frame = make_frame(digits, suite, i, plan.seed)
+            score = run.scores[default][i]
+            images.append(plots.mark_errors(frame, run.readings[i], score))
+            captions.append(f"{suite} #{i}: {score.correct}/{score.truth} read, {len(score.extra)} extra")
+        pictures.append(plots.example_sheet(images, captions, out / f"examples_{suite}.png"))
+    return [p.name for p in pictures]
+
+
+def machine() -> str:
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor() or platform.machine()
+    import os
+
+    return f"{cpu}, {len(os.sched_getaffinity(0))} cores, Python {platform.python_version()}, OpenCV {cv2.__version__}"
+
+
+def benchmark(opts: Options) -> dict:
+    from train.data import load_mnist
+
+    start = time.perf_counter()
+    models = find_models(opts.models)
+    if not models:
+        raise BenchError(f"no {opts.models}/digits_<variant>.tflite found: run `make train convert` first")
+    default = next(v for v in VARIANTS if v in models)
+    data = load_mnist(opts.data)
+    digits = MnistTestSet.from_split(data)
+    skipped: list[str] = []
+    readers = build_readers(models, data, opts.quick, skipped)
+    plan = replace(QUICK if opts.quick else FULL, seed=opts.seed)
+    runs = run_all(digits, readers, default, plan)
+    speed = time_runner(digits, models, opts.seed, opts.quick)
+    pictures = draw(runs, digits, default, plan, opts.out)
+    results = {
+        "meta": {
+            "command": opts.command, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": machine(), "seconds": time.perf_counter() - start, "seed": opts.seed, "note": opts.note,
+            "frames": plan.frames, "frame_limits": plan.limits, "models": {v: str(p) for v, p in models.items()},
+            "mnist_test_digits": len(digits),
+        },
+        "default": default,
+        "readers": list(readers),
+        "skipped": skipped,
+        "suites": {s: {r: run.summary(r).to_dict() for r in run.scores} for s, run in runs.items()},
+        "sweep": {r: {str(a): s.accuracy for a, s in runs["sweep"].by_angle(r).items()} for r in runs["sweep"].scores}
+        if "sweep" in runs else {},
+        "speed": speed,
+        "pictures": pictures,
+    }
+    results["targets"] = [t.check(results) for t in report.TARGETS]
+    results["meta"]["seconds"] = time.perf_counter() - start
+    report.write(results, opts.out)
+    return results
