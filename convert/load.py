@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from edge.normalize import DEFAULT as DEFAULT_NORMALIZE
+from edge.normalize import NormalizeParams
 from train import LABELS, REJECT_INDEX
 
 INPUT_SHAPE = (28, 28, 1)  # the model contract in docs/DESIGN.md: raw 0..255 pixels, white ink on black
@@ -29,7 +30,7 @@ class Source:
     sha256: str
     labels: list[str]
     reject_index: int
-    normalize: dict
+    normalize: NormalizeParams  # the framing the model was trained on: the test digits get the same
 
 
 def first_line(error: BaseException) -> str:
@@ -79,7 +80,11 @@ def read_source(path: Path, model) -> Source:
     outputs = int(model.outputs[0].shape[-1])
     if outputs != len(labels):
         raise ConvertError(f"{path}: {outputs} outputs but {len(labels)} labels in {record_path.name}")
-    return Source(path, sha256(path), labels, reject_index, record.get("normalize", DEFAULT_NORMALIZE.as_dict()))
+    try:
+        normalize = NormalizeParams(**record["normalize"]) if "normalize" in record else DEFAULT_NORMALIZE
+    except TypeError as error:
+        raise ConvertError(f"{record_path}: 'normalize' does not match NormalizeParams ({first_line(error)})") from None
+    return Source(path, sha256(path), labels, reject_index, normalize)
 
 
 def load_data(path: Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

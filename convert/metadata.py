@@ -58,7 +58,7 @@ def describe(model_path: Path, variant: str, source: Source) -> dict:
             "zero_point": info["zero_point"],
         },
         "output": tensor_info(out),
-        "normalize": source.normalize,
+        "normalize": source.normalize.as_dict(),
         "source": {"model": source.path.name, "sha256": source.sha256},
         "converter": {"tensorflow": tf.__version__},
     }

@@ -13,7 +13,7 @@ from convert.evaluate import EvalParams, Result, evaluate
 from convert.load import ConvertError, check_paths, first_line, load_data, load_keras_model, read_source
 from convert.metadata import describe, write_sidecar
 from convert.quantize import VARIANTS, QuantizeParams, convert, representative_images
-from edge.normalize import NormalizeParams, to_mnist_batch
+from edge.normalize import to_mnist_batch
 
 
 def log_stderr(message: str) -> None:
@@ -77,7 +77,7 @@ def run(model_path: Path, data_path: Path | None, out_dir: Path, variants: tuple
     log(f"converting: {', '.join(variants)}")
     paths = write_variants(model, source, out_dir, variants, representative)
     log(f"normalizing {len(x_test)} test digits")
-    test = to_mnist_batch(x_test, NormalizeParams(**source.normalize))
+    test = to_mnist_batch(x_test, source.normalize)
     results = [evaluate(path, test, y_test, evaluation, progress) for path in paths]
     written = report.write(results, out_dir, context(source, data_path, len(test), quantize, evaluation))
     log(f"wrote {', '.join(str(p) for p in [*paths, *written])} (+ a .json sidecar per model)")
