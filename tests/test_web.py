@@ -230,11 +230,13 @@ def test_live_view_streams_annotated_frames_and_the_latest_numbers(classifier):
         assert "live-image" in client.get("/").get_data(as_text=True)
         stream = client.get("/stream.mjpg", buffered=False)
         assert stream.mimetype == "multipart/x-mixed-replace"
-        part = next(stream.response)
+        parts = iter(stream.response)
+        assert next(parts) == b"--frame\r\n"
+        part = next(parts)  # a whole part up to the next boundary, so the browser shows it at once
         stream.close()
         head, jpeg = part.split(b"\r\n\r\n", 1)
-        assert head.startswith(b"--frame\r\nContent-Type: image/jpeg")
-        frame = cv2.imdecode(np.frombuffer(jpeg.rstrip(b"\r\n"), np.uint8), cv2.IMREAD_COLOR)
+        assert head.startswith(b"Content-Type: image/jpeg") and jpeg.endswith(b"\r\n--frame\r\n")
+        frame = cv2.imdecode(np.frombuffer(jpeg[: -len(b"\r\n--frame\r\n")], np.uint8), cv2.IMREAD_COLOR)
         assert frame.shape == (640, 960, 3)
         status = client.get("/api/live").get_json()
         assert status["source"] == "test camera" and status["frame"] >= 1 and status["error"] is None

@@ -41,7 +41,7 @@ class WebParams:
     display_side: int = 1280  # annotated photos are shrunk to this longer side before going to the page
     jpeg_quality: int = 80  # annotated photos and MJPEG frames
     stream_fps: float = 10.0  # the camera is read at most this often (each frame is a full read)
-    stream_wait_s: float = 5.0  # a viewer waits this long for a frame before the stream says the camera is down
+    stream_repeat_s: float = 1.0  # with no new frame this long, the last one is sent again (see LiveView.mjpeg)
     idle_s: float = 15.0  # the camera thread pauses this long after the last viewer left
 
 
@@ -224,18 +224,24 @@ class LiveView:
             }
 
     def mjpeg(self) -> Iterator[bytes]:
-        """multipart/x-mixed-replace parts, one per new annotated frame, until the viewer goes away."""
+        """multipart/x-mixed-replace parts, one per new annotated frame, until the viewer goes away.
+
+        Browsers show a part only when the next one starts, so with no new frame for `stream_repeat_s`
+        (a paused camera, a file source that ended) the last one is sent again; that also lets the server
+        notice a closed tab. Each part ends with the next boundary, so a frame is never held back.
+        """
         seen = 0
+        yield b"--frame\r\n"
         while not self._stop.is_set():
             self.watch()
             with self._changed:
                 self._changed.wait_for(lambda: self._frame_id != seen or self._stop.is_set(),
-                                       timeout=self._params.stream_wait_s)
-                if self._frame_id == seen:
+                                       timeout=self._params.stream_repeat_s)
+                if self._jpeg is None or self._stop.is_set():
                     continue
                 seen, jpeg = self._frame_id, self._jpeg
-            yield (b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: "
-                   + str(len(jpeg)).encode() + b"\r\n\r\n" + jpeg + b"\r\n")
+            yield (b"Content-Type: image/jpeg\r\nContent-Length: " + str(len(jpeg)).encode() + b"\r\n\r\n"
+                   + jpeg + b"\r\n--frame\r\n")
 
     def close(self) -> None:
         """Stop the thread and release the source."""
