@@ -74,16 +74,21 @@ def one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
     return out
 
 
-class HogSvm:
+class Baseline:
+    """What `edge.reader.Reader` asks of a classifier: digit labels, no "not a digit" class, MNIST framing."""
+
+    labels = LABELS
+    reject_index = None
+    normalize_params = NORMALIZE
+
+
+class HogSvm(Baseline):
     """Deskew + HOG + linear SVM (one-vs-rest, squared hinge) with the Classifier interface the Reader uses.
 
     OpenCV 5's wheels no longer ship cv2.ml or HOGDescriptor, so the HOG is digits.py's own (cv2.Sobel and
     numpy) and the linear SVM is trained in numpy: the same model family as cv2.ml.SVM with a linear kernel.
     """
 
-    labels = LABELS
-    reject_index = None
-    normalize_params = NORMALIZE
     variant = "hog-svm"
 
     def __init__(self, params: HogSvmParams = HogSvmParams()):
@@ -134,12 +139,9 @@ class TesseractParams:
     timeout_s: float = 60.0
 
 
-class Tesseract:
+class Tesseract(Baseline):
     """The tesseract CLI on each crop (black on white), digits only; an empty answer means "no digit"."""
 
-    labels = LABELS
-    reject_index = None
-    normalize_params = NORMALIZE
     variant = "tesseract"
 
     def __init__(self, params: TesseractParams = TesseractParams()):

@@ -101,8 +101,8 @@ def markdown(results: dict) -> str:
     out += [table(["suite", "reader", "frames", "digits", "recall", "precision", "read accuracy", "frames exact",
                    "numbers exact"], rows), ""]
     out += ["Suites: " + "; ".join(f"**{k}**: {v}" for k, v in SUITE_NOTES.items() if k in results["suites"]) + ".", ""]
-    if results["skipped"]:
-        out += ["Skipped: " + "; ".join(results["skipped"]), ""]
+    if results["left_out"]:
+        out += ["Left out: " + "; ".join(results["left_out"]) + ".", ""]
     sweep = results["sweep"]
     if sweep:
         angles = sorted({float(a) for curve in sweep.values() for a in curve}, key=float)

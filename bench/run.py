@@ -40,7 +40,7 @@ def find_models(folder: Path) -> dict[str, Path]:
     return {v: p for v, p in found.items() if p.is_file()}
 
 
-def build_readers(models: dict[str, Path], data: tuple, quick: bool, skipped: list[str]) -> dict:
+def build_readers(models: dict[str, Path], data: tuple, quick: bool, left_out: list[str]) -> dict:
     """One Reader per model variant, then the classical baselines behind the same Reader."""
     from edge.classify import Classifier
     from edge.reader import Reader
@@ -51,9 +51,11 @@ def build_readers(models: dict[str, Path], data: tuple, quick: bool, skipped: li
         readers["hog-svm"] = Reader(HogSvm(params).fit(data[0], data[1]))
         bar.update()
     if Tesseract.available():
-        readers["tesseract"] = Reader(Tesseract())
+        tesseract = Tesseract()
+        readers["tesseract"] = Reader(tesseract)
+        left_out.append(f"tesseract ({tesseract.version()}) reads only the first frames of each suite (frames column: it is slow)")
     else:
-        skipped.append("tesseract: not on PATH (apt-get install tesseract-ocr to include it)")
+        left_out.append("tesseract: not on PATH (apt-get install tesseract-ocr to include it)")
     return readers
 
 
@@ -113,8 +115,8 @@ def benchmark(opts: Options) -> dict:
     default = next(v for v in VARIANTS if v in models)
     data = load_mnist(opts.data)
     digits = MnistTestSet.from_split(data)
-    skipped: list[str] = []
-    readers = build_readers(models, data, opts.quick, skipped)
+    left_out: list[str] = []
+    readers = build_readers(models, data, opts.quick, left_out)
     plan = replace(QUICK if opts.quick else FULL, seed=opts.seed)
     runs = run_all(digits, readers, default, plan)
     speed = time_runner(digits, models, opts.seed, opts.quick)
@@ -128,7 +130,7 @@ def benchmark(opts: Options) -> dict:
         },
         "default": default,
         "readers": list(readers),
-        "skipped": skipped,
+        "left_out": left_out,
         "suites": {s: {r: run.summary(r).to_dict() for r in run.scores} for s, run in runs.items()},
         "sweep": {r: {str(a): s.accuracy for a, s in runs["sweep"].by_angle(r).items()} for r in runs["sweep"].scores}
         if "sweep" in runs else {},
