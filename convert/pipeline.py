@@ -46,7 +46,7 @@ def context(source, data: Path | None, images: int, quantize: QuantizeParams, ev
         "accuracy": "a 'not a digit' answer counts as an error",
         "calibration": f"{quantize.representative} augmented training images (seed {quantize.seed}, "
                        f"{quantize.nondigit_fraction:.0%} non-digit marks)",
-        "latency": f"median of {evaluation.runs} Classifier.predict calls after {evaluation.warmup} warm-up calls, "
+        "latency": f"median and best of {evaluation.runs} Classifier.predict calls after {evaluation.warmup} warm-up calls, "
                    f"{evaluation.threads} interpreter thread(s), input quantization included",
         "software": f"tensorflow {tf.__version__}, ai-edge-litert {version('ai-edge-litert')}, Python {platform.python_version()}",
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "

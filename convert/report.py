@@ -31,7 +31,7 @@ def table(results: list[Result]) -> str:
     """A Markdown table: size, accuracy and latency of every variant, deltas against float32."""
     base = baseline(results)
     lines = [
-        "| variant | input | size (KiB) | size vs float32 | accuracy (%) | vs float32 (pp) | rejected | 1 image (ms) | per image, batch of 16 (ms) |",
+        "| variant | input | size (KiB) | size vs float32 | accuracy (%) | vs float32 (pp) | rejected | 1 image (ms, median / best) | per image, batch of 16 (ms, median / best) |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -39,7 +39,8 @@ def table(results: list[Result]) -> str:
         drop = f"{(r.accuracy - base.accuracy) * 100:+.2f}" if base else "-"
         lines.append(
             f"| {r.variant} | {r.input['dtype']} | {r.size_bytes / 1024:.1f} | {ratio} | {r.accuracy * 100:.2f} | "
-            f"{drop} | {r.rejected} | {r.latency_ms:.3f} | {r.batch_per_image_ms:.3f} |"
+            f"{drop} | {r.rejected} | {r.latency_ms:.3f} / {r.latency_best_ms:.3f} | "
+            f"{r.batch_per_image_ms:.3f} / {r.batch_per_image_best_ms:.3f} |"
         )
     return "\n".join(lines)
 
