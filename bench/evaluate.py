@@ -1,7 +1,8 @@
 """Read every suite's frames with every reader and score them.
 
 Each frame is made once and read by all readers (the model variants and the baselines), so they see exactly
-the same pixels. The scores of every frame are kept (they are small), and the default model's readings too,
+the same pixels. Segmentation alone is scored too (its candidate boxes against the truth), which tells a digit
+the segmentation never offered from one the classifier turned down or misread. The scores of every frame are kept (they are small), and the default model's readings too,
 so pictures can show its misses without reading again.
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from bench.frames import SUITES, Frame, FrameParams, MnistTestSet, make_frame
 from bench.progress import Progress
 from bench.score import FrameScore, SuiteScore, score_frame, summarize
+from edge.segment import find_candidates
 
 
 @dataclass(frozen=True)
@@ -30,12 +32,13 @@ QUICK = Plan(frames={"even": 12, "hard": 12, "rotated": 12, "numbers": 8, "distr
 
 @dataclass
 class SuiteRun:
-    """One suite: per reader, the score of every frame it read; the default reader's readings."""
+    """One suite: per reader, the score of every frame it read; the default reader's readings; segmentation alone."""
 
     suite: str
     scores: dict[str, list[FrameScore]]
     readings: list  # edge.reader.Reading per frame, default reader only
     angles: list[float]  # sweep: the angle of each frame's digit
+    candidates: list[FrameScore] = field(default_factory=list)  # find_candidates' boxes vs truth (labels unused)
 
     def summary(self, reader: str) -> SuiteScore:
         return summarize(self.scores[reader])
@@ -70,6 +73,8 @@ def run_suite(digits: MnistTestSet, suite: str, readers: dict, default: str, pla
         for index in range(count):
             frame = make_frame(digits, SUITES[suite], index, plan.seed, params)
             run.angles.append(frame.digits[0].angle if frame.digits else 0.0)
+            boxes = [(-1, c.box) for c in find_candidates(frame.image)]
+            run.candidates.append(score_frame(truth_items(frame)[0], boxes))
             for name, reader in readers.items():
                 if index >= plan.limits.get(name, count):
                     continue

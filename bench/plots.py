@@ -17,6 +17,7 @@ class PlotParams:
     miss_bgr: tuple[int, int, int] = (0, 0, 255)  # missed ground truth: red
     wrong_bgr: tuple[int, int, int] = (0, 150, 255)  # misread: orange
     extra_bgr: tuple[int, int, int] = (255, 0, 255)  # reported where there is no digit: magenta
+    candidate_bgr: tuple[int, int, int] = (160, 160, 160)  # every box the segmentation offered: thin grey
     example_scale: float = 0.5  # examples are shown at this scale, four to a picture (2 x 2)
     examples: int = 4
 
@@ -78,10 +79,15 @@ def confusion_plot(confusion: np.ndarray, path: Path, title: str, params: PlotPa
 
 
 def mark_errors(frame: Frame, reading, score: FrameScore, params: PlotParams = DEFAULT) -> np.ndarray:
-    """The runner's own overlay (digit boxes) plus the errors: missed truth red, misreads orange, extras magenta."""
+    """The runner's own overlay (digit boxes) plus the errors: missed truth red, misreads orange, extras magenta;
+    thin grey boxes are the segmentation's candidates (a red digit inside one was turned down by the classifier)."""
     from edge.draw import annotate
+    from edge.segment import find_candidates
 
     image = annotate(frame.image, replace(reading, numbers=[]))
+    for candidate in find_candidates(frame.image):
+        x, y, w, h = candidate.box
+        cv2.rectangle(image, (x - 4, y - 4), (x + w + 3, y + h + 3), params.candidate_bgr, 1)
     for j in score.missed:
         x, y, w, h = frame.digits[j].box
         cv2.rectangle(image, (x - 2, y - 2), (x + w + 1, y + h + 1), params.miss_bgr, 2)
@@ -116,9 +122,9 @@ def example_sheet(images: list[np.ndarray], captions: list[str], path: Path, par
     tiles = []
     for image, caption in zip(images, captions):
         tile = cv2.resize(image, None, fx=params.example_scale, fy=params.example_scale, interpolation=cv2.INTER_AREA)
-        cv2.rectangle(tile, (0, 0), (tile.shape[1], 18), (255, 255, 255), cv2.FILLED)
+        tile = cv2.copyMakeBorder(tile, 18, 2, 2, 2, cv2.BORDER_CONSTANT, value=(255, 255, 255))  # caption above
         cv2.putText(tile, caption, (4, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
-        tiles.append(cv2.copyMakeBorder(tile, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=(255, 255, 255)))
+        tiles.append(tile)
     while len(tiles) % 2 or len(tiles) < 2:
         tiles.append(np.full_like(tiles[0], 255))
     rows = [np.hstack(tiles[i : i + 2]) for i in range(0, len(tiles), 2)]

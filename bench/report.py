@@ -32,7 +32,8 @@ class Target:
         except (KeyError, IndexError, TypeError):
             value = None
         ok = None if value is None else (value >= self.bar if self.op == ">=" else value <= self.bar)
-        return {"name": self.name, "target": f"{self.op} {fmt(self.bar, self.unit)}", "measured": value,
+        target = "yes" if self.unit == "bool" else f"{self.op} {fmt(self.bar, self.unit)}"
+        return {"name": self.name, "target": target, "measured": value,
                 "unit": self.unit, "pass": ok}
 
 
@@ -100,6 +101,13 @@ def markdown(results: dict) -> str:
                          fmt(s["accuracy"]), fmt(s["frame_accuracy"]), fmt(s["number_accuracy"])])
     out += [table(["suite", "reader", "frames", "digits", "recall", "precision", "read accuracy", "frames exact",
                    "numbers exact"], rows), ""]
+    segmentation = results.get("segmentation", {})
+    if segmentation:
+        out += ["Segmentation alone (`edge.segment.find_candidates`, before any classifier): how many truth digits "
+                "got a candidate box, and how many candidates were digits.", "",
+                table(["suite", "candidate recall", "candidate precision", "candidates per frame"],
+                      [[s, fmt(v["recall"]), fmt(v["precision"]), f"{v['predicted'] / max(v['frames'], 1):.1f}"]
+                       for s, v in segmentation.items()]), ""]
     out += ["Suites: " + "; ".join(f"**{k}**: {v}" for k, v in SUITE_NOTES.items() if k in results["suites"]) + ".", ""]
     if results["left_out"]:
         out += ["Left out: " + "; ".join(results["left_out"]) + ".", ""]

@@ -15,6 +15,7 @@ from bench.baseline import HogSvm, HogSvmParams, Tesseract
 from bench.evaluate import FULL, QUICK, Plan, SuiteRun, run_all
 from bench.frames import SPEED, MnistTestSet, make_frame
 from bench.progress import Progress
+from bench.score import summarize
 from bench.speed import SpeedParams, run_setting
 
 VARIANTS = ("int8", "float32", "float16", "dynamic")  # the default (what the Pi runs) first
@@ -132,6 +133,7 @@ def benchmark(opts: Options) -> dict:
         "readers": list(readers),
         "left_out": left_out,
         "suites": {s: {r: run.summary(r).to_dict() for r in run.scores} for s, run in runs.items()},
+        "segmentation": {s: summarize(run.candidates).to_dict() for s, run in runs.items()},
         "sweep": {r: {str(a): s.accuracy for a, s in runs["sweep"].by_angle(r).items()} for r in runs["sweep"].scores}
         if "sweep" in runs else {},
         "speed": speed,
