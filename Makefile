@@ -6,10 +6,14 @@ PY     := $(BIN)/python
 # Where MNIST is: a keras .npz or a folder of IDX files. Empty means Keras' own download.
 MNIST  ?= $(wildcard ../shared/data/mnist.npz)
 MNIST_ARG := $(if $(MNIST),--data $(MNIST),)
+# A second venv with the fallback interpreter (tflite-runtime, NumPy 1), as some Raspberry Pis have it.
+LEGACY ?= .venv-legacy
+EDGE_TESTS := tests/test_normalize.py tests/test_segment.py tests/test_group.py tests/test_classify.py \
+              tests/test_reader.py tests/test_draw.py tests/test_capture.py tests/test_cli.py
 SOURCE ?= 0
 MODEL  ?= models/digits_int8.tflite
 
-.PHONY: setup setup-edge train convert run demo detect serve bench bench-quick test clean-venv
+.PHONY: setup setup-edge train convert run demo serve bench bench-quick test test-legacy clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +26,12 @@ $(VENV)/.edge: $(PY) pyproject.toml
 $(VENV)/.all: $(PY) pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.edge
+
+$(LEGACY)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(LEGACY)
+	$(LEGACY)/bin/pip install -q --upgrade pip
+	$(LEGACY)/bin/pip install -q -e '.[edge-legacy]' pytest
+	touch $@
 
 setup-edge: $(VENV)/.edge   ## the runner and web page only: numpy, OpenCV, LiteRT, Flask
 setup: $(VENV)/.all         ## everything: training, conversion, tests
@@ -47,8 +57,13 @@ bench: $(VENV)/.all
 bench-quick: $(VENV)/.all
 	$(PY) -m bench $(MNIST_ARG) --quick --out bench/results-quick
 
-test: $(VENV)/.all
+test: $(VENV)/.all $(LEGACY)/.installed   ## everything, then the runner again on the fallback interpreter
+	bash .ci/install-browser.sh
 	$(PY) -m pytest -q
+	$(LEGACY)/bin/python -m pytest -q -p no:cacheprovider $(EDGE_TESTS)
+
+test-legacy: $(LEGACY)/.installed
+	$(LEGACY)/bin/python -m pytest -q -p no:cacheprovider $(EDGE_TESTS)
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(LEGACY)

@@ -167,10 +167,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def quiet_opencv() -> None:
+    """Silence OpenCV's own warnings: our one line says what failed (some OpenCV 4 wheels lack the switch)."""
+    cv_logging = getattr(cv2.utils, "logging", None)
+    if cv_logging is not None:
+        cv_logging.setLogLevel(cv_logging.LOG_LEVEL_ERROR)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # our own line says what failed
+    quiet_opencv()
     try:
         return args.func(args)
     except (ModelError, SourceError) as error:

@@ -5,6 +5,7 @@ import logging
 import struct
 import threading
 import time
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -110,15 +111,19 @@ def test_lost_camera_is_reopened_with_back_off(caplog):
         cameras.append(FakeCamera(100))
         return cameras[-1]
 
-    with caplog.at_level(logging.WARNING), LiveSource("fake", opener, FAST) as source:
+    params = replace(FAST, backoff_start_s=0.1, backoff_max_s=0.4)
+    with caplog.at_level(logging.WARNING), LiveSource("fake", opener, params) as source:
         deadline = time.monotonic() + 3
         frame = None
         while time.monotonic() < deadline and (frame is None or frame[0, 0] <= 100):
             frame = source.read()
         assert frame is not None and frame[0, 0] > 100, "never resumed after the camera came back"
         assert source.reconnects == 1 and cameras[0].released
+    # exponential back-off: the waits double up to the cap, and each retry really waited that long
+    assert [m for m in caplog.messages if "retrying in" in m] == [
+        f"fake: unavailable, retrying in {d:.1f} s" for d in (0.1, 0.2, 0.4)]
     gaps = np.diff(attempts[1:5])
-    assert all(later >= 1.5 * earlier for earlier, later in zip(gaps, gaps[1:])), gaps  # exponential back-off
+    assert all(gap >= wait * 0.9 for gap, wait in zip(gaps, (0.1, 0.2, 0.4))), gaps
     assert "stopped giving frames" in caplog.text and "reopened" in caplog.text
 
 

@@ -135,14 +135,25 @@ def test_bad_sidecar(tmp_path, sidecar, message):
 
 
 def test_tflite_runtime_is_the_fallback(monkeypatch):
-    from ai_edge_litert.interpreter import Interpreter
-
+    """Without LiteRT the runner takes tflite_runtime's Interpreter (faked here; `make test-legacy` runs the
+    whole runner suite on the real tflite-runtime with NumPy 1)."""
+    real = classify._interpreter_class()
     fallback = types.ModuleType("tflite_runtime.interpreter")
-    fallback.Interpreter = type("FallbackInterpreter", (Interpreter,), {})
+    fallback.Interpreter = type("FallbackInterpreter", (real,), {})
     monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)  # import now raises ImportError
     monkeypatch.setitem(sys.modules, "tflite_runtime", types.ModuleType("tflite_runtime"))
     monkeypatch.setitem(sys.modules, "tflite_runtime.interpreter", fallback)
     assert type(classify.load_interpreter(default_model())).__name__ == "FallbackInterpreter"
+
+
+def test_the_installed_interpreter_is_used():
+    """LiteRT where it is installed, else the real tflite_runtime (the legacy venv of `make test`)."""
+    try:
+        import ai_edge_litert  # noqa: F401
+        expected = "ai_edge_litert"
+    except ImportError:
+        expected = "tflite_runtime"
+    assert classify._interpreter_class().__module__.startswith(expected)
 
 
 def test_no_interpreter_installed(monkeypatch):
