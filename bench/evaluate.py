@@ -17,17 +17,22 @@ from edge.segment import find_candidates
 
 @dataclass(frozen=True)
 class Plan:
-    """How many frames each suite gets; `limits` caps slow readers (Tesseract) to the first frames."""
+    """How many frames each suite gets; `limits` caps slow readers (Tesseract) to the first frames of a suite
+    ({reader: {suite or "*": frames}})."""
 
     frames: dict[str, int]
-    limits: dict[str, int] = field(default_factory=dict)
+    limits: dict[str, dict[str, int]] = field(default_factory=dict)
     seed: int = 0
+
+    def limit(self, reader: str, suite: str) -> int:
+        caps = self.limits.get(reader, {})
+        return min(self.frames[suite], caps.get(suite, caps.get("*", self.frames[suite])))
 
 
 FULL = Plan(frames={"even": 150, "hard": 150, "rotated": 150, "numbers": 100, "distractors": 150, "sweep": 280},
-            limits={"tesseract": 21})
+            limits={"tesseract": {"*": 21, "sweep": 70}})
 QUICK = Plan(frames={"even": 12, "hard": 12, "rotated": 12, "numbers": 8, "distractors": 12, "sweep": 28},
-             limits={"tesseract": 2})
+             limits={"tesseract": {"*": 2, "sweep": 7}})
 
 
 @dataclass
@@ -76,7 +81,7 @@ def run_suite(digits: MnistTestSet, suite: str, readers: dict, default: str, pla
             boxes = [(-1, c.box) for c in find_candidates(frame.image)]
             run.candidates.append(score_frame(truth_items(frame)[0], boxes))
             for name, reader in readers.items():
-                if index >= plan.limits.get(name, count):
+                if index >= plan.limit(name, suite):
                     continue
                 reading = reader.read(frame.image)
                 run.scores[name].append(score_reading(frame, reading))

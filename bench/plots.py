@@ -34,13 +34,14 @@ def _pyplot():
     return plt
 
 
-def rotation_plot(curves: dict[str, dict[float, float | None]], path: Path, params: PlotParams = DEFAULT) -> Path:
-    """Read accuracy of a single digit against its rotation, one line per reader."""
+def rotation_plot(curves: dict[str, dict[float, float | None]], frames: dict[str, int], path: Path,
+                  params: PlotParams = DEFAULT) -> Path:
+    """Read accuracy of a single digit against its rotation, one line per reader (`frames`: how many it read)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     for name, points in curves.items():
         angles = [a for a, v in points.items() if v is not None]
-        ax.plot(angles, [100 * points[a] for a in angles], marker="o", label=name)
+        ax.plot(angles, [100 * points[a] for a in angles], marker="o", label=f"{name} ({frames[name]} frames)")
     ax.set_xlabel("digit rotation, degrees (counter-clockwise)")
     ax.set_ylabel("read accuracy, %")
     ax.set_ylim(0, 101)

@@ -82,7 +82,8 @@ def draw(runs: dict[str, SuiteRun], digits: MnistTestSet, default: str, plan: Pl
     pictures = []
     if "sweep" in runs:
         curves = {r: {a: s.accuracy for a, s in runs["sweep"].by_angle(r).items()} for r in runs["sweep"].scores}
-        pictures.append(plots.rotation_plot(curves, out / "rotation.png"))
+        frames = {r: len(scores) for r, scores in runs["sweep"].scores.items()}
+        pictures.append(plots.rotation_plot(curves, frames, out / "rotation.png"))
     confusion = sum(run.summary(default).confusion for run in runs.values())
     pictures.append(plots.confusion_plot(confusion, out / "confusion.png", f"{default} model, all suites"))
     for suite, run in runs.items():
