@@ -1,6 +1,7 @@
 """The whole benchmark: load MNIST, build the readers, read every suite, time the runner, draw, write."""
 from __future__ import annotations
 
+import os
 import platform
 import tempfile
 import time
@@ -98,12 +99,11 @@ def draw(runs: dict[str, SuiteRun], digits: MnistTestSet, default: str, plan: Pl
 
 
 def machine() -> str:
+    """CPU model, cores this process may use, Python and OpenCV versions: what the timings depend on."""
     try:
         cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
     except (OSError, StopIteration):
         cpu = platform.processor() or platform.machine()
-    import os
-
     return f"{cpu}, {len(os.sched_getaffinity(0))} cores, Python {platform.python_version()}, OpenCV {cv2.__version__}"
 
 

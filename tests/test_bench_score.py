@@ -69,3 +69,11 @@ def test_numbers_read_exactly():
     assert (s.numbers, s.numbers_exact) == (2, 1)
     assert summarize([s]).number_accuracy == 0.5
     assert summarize([score_frame(TRUTH, TRUTH)]).number_accuracy is None
+
+
+def test_suite_figures_are_json_ready():
+    import json
+
+    figures = json.loads(json.dumps(summarize([score_frame(TRUTH, TRUTH[:2])]).to_dict()))
+    assert figures["recall"] == pytest.approx(2 / 3) and figures["precision"] == 1.0
+    assert len(figures["confusion"]) == 10 and len(figures["confusion"][0]) == 11
