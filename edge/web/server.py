@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
+import signal
 import socket
 import struct
 import threading
@@ -26,7 +28,7 @@ from edge.capture import Source, open_source
 from edge.classify import Classifier
 from edge.draw import annotate
 from edge.normalize import NormalizeParams, to_mnist
-from edge.reader import Reader, ReadParams
+from edge.reader import Reader, Reading, ReadParams
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +70,16 @@ def encoded_size(data: bytes) -> tuple[int, int] | None:
         if data[i] != 0xFF:
             return None
         marker = data[i + 1]
-        length = struct.unpack(">H", data[i + 2 : i + 4])[0]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD9:  # markers without a length
+            i += 2
+            continue
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
             height, width = struct.unpack(">HH", data[i + 5 : i + 9])
             return width, height
-        i += 2 + length
+        i += 2 + struct.unpack(">H", data[i + 2 : i + 4])[0]
     return None
 
 
@@ -254,7 +261,7 @@ class LiveView:
 
 
 def interpreter_name(classifier: Classifier) -> str:
-    """Which TFLite package runs the model: `ai_edge_litert` or `tflite_runtime`."""
+    """Which TFLite package runs the model: `ai_edge_litert` or `tflite_runtime` (for /api/health)."""
     return type(classifier._interpreter).__module__.split(".")[0]
 
 
@@ -286,7 +293,7 @@ def create_app(classifier: Classifier | None = None, source=None, max_upload_mb:
     app.config["MAX_CONTENT_LENGTH"] = int(params.max_upload_mb * 1024 * 1024)
     app.extensions["edge"] = {"live": live, "classifier": classifier, "params": params}
 
-    def read_upload() -> tuple[np.ndarray, str, object, float]:
+    def read_upload() -> tuple[np.ndarray, str, Reading, float]:
         data, name = _upload()
         frame = decode_image(data, params)
         started_read = time.perf_counter()
@@ -374,7 +381,12 @@ def listen(host: str, port: int) -> socket.socket:
     try:
         return socket.create_server((host, port), family=family, backlog=64)
     except OSError as exc:
-        raise SystemExit(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise SystemExit(f"error: cannot listen on {host}:{port}: {reason}") from None
+
+
+def _interrupt(signum: int, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def serve(model: str | None, host: str, port: int, source: str | None, threads: int,
@@ -386,6 +398,9 @@ def serve(model: str | None, host: str, port: int, source: str | None, threads: 
         server = make_server(host, port, app, threaded=True, fd=sock.fileno())
     finally:
         sock.close()  # the server holds its own duplicate of the descriptor
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request: the page polls every second
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # `systemctl stop` shuts down as cleanly as Ctrl+C
     print(f"Serving on http://{host}:{server.port}/  (Ctrl+C to stop)", flush=True)
     try:
         server.serve_forever()
