@@ -97,6 +97,8 @@ async function predict() {
     form.append("image", png, "drawing.png");
     const answer = await postJson("/api/digit", form);
     $("digit-label").textContent = answer.label;
+    $("digit-label").classList.toggle("display-1", answer.label.length === 1); // "not a digit" in smaller type
+    $("digit-label").classList.toggle("fs-2", answer.label.length > 1);
     $("digit-input").src = answer.input;
     const list = $("digit-top");
     list.replaceChildren();
