@@ -111,8 +111,8 @@ def test_drawing_a_digit_on_the_canvas_gets_it_read(browser, base_url, tmp_path,
     assert pad.size == {"width": 280, "height": 280}
     stroke(browser, pad, points)
     assert predicted(browser) == digit
-    top = browser.find_elements(By.CSS_SELECTOR, "#digit-top li")
-    assert len(top) == 3 and top[0].text.startswith(digit)
+    top = browser.find_elements(By.CSS_SELECTOR, "#digit-top .top-label")
+    assert len(top) == 3 and top[0].text == digit
     seen = browser.find_element(By.ID, "digit-input")
     assert seen.get_attribute("src").startswith("data:image/png;base64,")
     assert browser.execute_script("return arguments[0].naturalWidth", seen) == 28

@@ -100,19 +100,21 @@ async function predict() {
     $("digit-label").classList.toggle("display-1", answer.label.length === 1); // "not a digit" in smaller type
     $("digit-label").classList.toggle("fs-2", answer.label.length > 1);
     $("digit-input").src = answer.input;
-    const list = $("digit-top");
-    list.replaceChildren();
+    const grid = $("digit-top"); // label | bar | percentage, one row per label
+    grid.replaceChildren();
     for (const t of answer.top) {
       const pct = (100 * t.probability).toFixed(1);
-      const item = document.createElement("li");
-      item.className = "d-flex align-items-center gap-2 mb-1";
-      item.innerHTML = '<span class="top-label fw-semibold text-end" style="min-width:6.5em"></span>' +
-        '<div class="progress prob-bar flex-fill"><div class="progress-bar"></div></div>' +
-        '<span class="top-prob small text-end" style="min-width:3.5em"></span>';
-      item.querySelector(".top-label").textContent = t.label;
-      item.querySelector(".progress-bar").style.width = `${pct}%`;
-      item.querySelector(".top-prob").textContent = `${pct}%`;
-      list.append(item);
+      const label = document.createElement("span");
+      label.className = "top-label fw-semibold";
+      label.textContent = t.label;
+      const bar = document.createElement("div");
+      bar.className = "progress prob-bar";
+      bar.append(Object.assign(document.createElement("div"), { className: "progress-bar" }));
+      bar.firstChild.style.width = `${pct}%`;
+      const prob = document.createElement("span");
+      prob.className = "small text-end";
+      prob.textContent = `${pct}%`;
+      grid.append(label, bar, prob);
     }
     show($("digit-hint"), false);
     show($("digit-result"), true);
