@@ -17,7 +17,8 @@ from convert.metadata import read_sidecar, tensor_details, tensor_info
 from convert.pipeline import run
 from convert.quantize import VARIANTS, QuantizeParams
 from edge.classify import Classifier
-from edge.normalize import to_mnist_batch
+from edge.normalize import DEFAULT, to_mnist_batch
+from train import LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "mnist_sample.npz"
@@ -55,6 +56,8 @@ def keras_path(tmp_path_factory, sample) -> Path:
               epochs=6, batch_size=16, verbose=0)
     path = tmp_path_factory.mktemp("keras") / "digits.keras"
     model.save(path)
+    record = {"labels": LABELS, "reject_index": 10, "normalize": {**DEFAULT.as_dict(), "ink_threshold": 40}}
+    path.with_suffix(".json").write_text(json.dumps(record))  # the training record: the sidecars repeat it
     return path
 
 
@@ -104,7 +107,7 @@ def test_sidecar_matches_the_interpreter(converted, keras_path):
         assert {k: written["input"][k] for k in ("dtype", "scale", "zero_point")} == tensor_info(inp)
         assert written["output"] == tensor_info(outp)
         assert written["input"]["polarity"] == "white_on_black"
-        assert written["normalize"]["size"] == 28
+        assert written["normalize"] == {**DEFAULT.as_dict(), "ink_threshold": 40}  # from digits.json
         assert written["source"] == {"model": "digits.keras", "sha256": sha}
         expected_input = "uint8" if variant == "int8" else "float32"
         assert written["input"]["dtype"] == expected_input
@@ -147,6 +150,12 @@ def test_unexpected_input_shape(tmp_path, capfd):
     path = tmp_path / "big.keras"
     tiny_model(input_shape=(32, 32, 1)).save(path)
     assert "input shape" in one_error_line(["--model", str(path), "--data", str(SAMPLE), "--out", str(tmp_path)], capfd)
+
+
+def test_outputs_must_match_labels(tmp_path, capfd):
+    path = tmp_path / "ten.keras"
+    tiny_model(classes=10).save(path)
+    assert "10 outputs but 11 labels" in one_error_line(["--model", str(path), "--out", str(tmp_path)], capfd)
 
 
 def test_bad_data_path(tmp_path, keras_path, capfd):
