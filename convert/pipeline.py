@@ -22,12 +22,12 @@ def log_stderr(message: str) -> None:
 
 def write_variants(model, source, out_dir: Path, variants: tuple[str, ...], representative) -> list[Path]:
     """Convert and write `<stem>_<variant>.tflite` plus its sidecar for each variant."""
+    try:
+        converted = convert(model, variants, representative)
+    except Exception as error:  # the converter's own failures (unsupported ops, calibration); its log is shown
+        raise ConvertError(f"conversion failed: {first_line(error)}") from None
     paths = []
-    for variant in variants:
-        try:
-            content = convert(model, variant, representative)
-        except Exception as error:  # the converter's own failures (unsupported ops, calibration)
-            raise ConvertError(f"conversion to {variant} failed: {first_line(error)}") from None
+    for variant, content in converted.items():
         path = out_dir / f"{source.path.stem}_{variant}.tflite"
         path.write_bytes(content)
         write_sidecar(path, describe(path, variant, source))

@@ -70,17 +70,19 @@ def converter_log_held_back():
             os.close(saved)
 
 
-def convert(model, variant: str, representative: np.ndarray | None = None) -> bytes:
-    """The .tflite flatbuffer of `model` as `variant`; int8 needs the `representative` crops (uint8, N×28×28).
+def convert(model, variants: tuple[str, ...] = VARIANTS, representative: np.ndarray | None = None) -> dict[str, bytes]:
+    """The .tflite flatbuffer of `model` for each variant; int8 needs the `representative` crops (uint8, N×28×28).
 
-    The batch dimension stays dynamic (-1): the runner resizes input 0 to (N, 28, 28, 1) and invokes once.
+    The model is exported once as a SavedModel with a (None, 28, 28, 1) signature, so the batch dimension stays
+    dynamic (-1) in every variant: the runner resizes input 0 to (N, 28, 28, 1) and invokes once.
     """
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown variant {variant!r}, expected one of {', '.join(VARIANTS)}")
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        raise ValueError(f"unknown variant {unknown[0]!r}, expected one of {', '.join(VARIANTS)}")
     with tempfile.TemporaryDirectory() as folder, converter_log_held_back():
         saved_model = Path(folder) / "saved_model"
         model.export(saved_model, format="tf_saved_model", verbose=False)
-        return converter_for(saved_model, variant, representative).convert()
+        return {variant: converter_for(saved_model, variant, representative).convert() for variant in variants}
 
 
 def converter_for(saved_model: Path, variant: str, representative: np.ndarray | None):
