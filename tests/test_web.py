@@ -68,7 +68,7 @@ def test_read_answers_exactly_what_edge_detect_prints(client, classifier):
     assert answer.get_json() == expected
     truth = json.loads(SAMPLE.with_suffix(".json").read_text())["numbers"]
     found = {n["text"] for n in expected["numbers"]}
-    assert len(found & {n["text"] for n in truth}) >= len(truth) // 2, found  # the model does read the sample
+    assert len(found & {n["text"] for n in truth}) >= len(truth) - 1, found  # and it reads what is written
 
 
 def test_read_takes_a_raw_body_too(client):

@@ -113,11 +113,11 @@ def decode_image(data: bytes, params: WebParams = DEFAULT) -> np.ndarray:
 
 def data_url(image: np.ndarray, ext: str = ".png", quality: int = DEFAULT.jpeg_quality) -> str:
     """Encode an image for an <img src> in a JSON answer."""
-    mime = "image/png" if ext == ".png" else "image/jpeg"
-    ok, buf = cv2.imencode(ext, image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    png = ext == ".png"
+    ok, buf = cv2.imencode(ext, image, [] if png else [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise RuntimeError(f"cannot encode {ext}")
-    return f"data:{mime};base64,{base64.b64encode(buf.tobytes()).decode('ascii')}"
+    return f"data:image/{'png' if png else 'jpeg'};base64,{base64.b64encode(buf.tobytes()).decode('ascii')}"
 
 
 def shrink(image: np.ndarray, side: int) -> np.ndarray:
