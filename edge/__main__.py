@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the whole network)")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--source", help="camera for the live view (as for run; default: uploads only)")
+    serve.add_argument("--max-upload-mb", type=float, default=8.0, help="larger uploads get 413")
     serve.set_defaults(func=cmd_serve)
     return parser
 
@@ -163,7 +164,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from edge.web import server  # Flask only loads for this command
     except ImportError as error:
         raise SourceError(f"serve needs Flask: pip install '.[web]' ({error})") from None
-    server.serve(args.model, args.host, args.port, args.source, args.threads)
+    server.serve(args.model, args.host, args.port, args.source, args.threads, max_upload_mb=args.max_upload_mb)
     return 0
 
 

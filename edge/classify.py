@@ -121,6 +121,11 @@ class Classifier:
         self._lock = threading.Lock()
 
     @property
+    def interpreter_name(self) -> str:
+        """Which package runs the model: "ai_edge_litert" or "tflite_runtime"."""
+        return type(self._interpreter).__module__.split(".")[0]
+
+    @property
     def variant(self) -> str:
         return str(self.metadata.get("variant", self.model_path.stem))
 

@@ -260,11 +260,6 @@ class LiveView:
         self._source.close()
 
 
-def interpreter_name(classifier: Classifier) -> str:
-    """Which TFLite package runs the model: `ai_edge_litert` or `tflite_runtime` (for /api/health)."""
-    return type(classifier._interpreter).__module__.split(".")[0]
-
-
 def _upload(field: str = "image") -> tuple[bytes, str]:
     """The uploaded bytes and their name: a multipart field `field`, or else the raw request body."""
     if request.mimetype == "multipart/form-data":
@@ -323,7 +318,7 @@ def create_app(classifier: Classifier | None = None, source=None, max_upload_mb:
             "model": str(classifier.model_path),
             "variant": classifier.variant,
             "labels": list(classifier.labels),
-            "interpreter": interpreter_name(classifier),
+            "interpreter": classifier.interpreter_name,
             "threads": classifier.threads,
             "uptime_s": round(time.monotonic() - started, 1),
             "source": live.name if live else None,
