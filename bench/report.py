@@ -74,6 +74,11 @@ def fmt(value, unit: str = "%") -> str:
     return f"{value:.1f} {unit}"
 
 
+def describe(meta: dict, variant: str) -> str:
+    info = meta.get("model_files", {}).get(variant)
+    return f"sha256 {info['sha256']}, {info['bytes'] / 1024:.0f} KiB, modified {info['modified']}" if info else "?"
+
+
 def table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
@@ -85,7 +90,7 @@ def markdown(results: dict) -> str:
         "# Benchmark results",
         "",
         f"`{meta['command']}` on {meta['date']} - {meta['machine']}; {meta['seconds']:.0f} s in all.",
-        f"Default model: `{meta['models'].get(default, default)}`. Frames per suite: "
+        f"Default model: `{meta['models'].get(default, default)}` ({describe(meta, default)}). Frames per suite: "
         + ", ".join(f"{k} {v}" for k, v in meta["frames"].items()) + f" (seed {meta['seed']}).",
     ]
     if meta.get("note"):

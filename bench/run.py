@@ -1,6 +1,7 @@
 """The whole benchmark: load MNIST, build the readers, read every suite, time the runner, draw, write."""
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import tempfile
@@ -98,6 +99,13 @@ def draw(runs: dict[str, SuiteRun], digits: MnistTestSet, default: str, plan: Pl
     return [p.name for p in pictures]
 
 
+def describe(path: Path) -> dict:
+    """Which model file exactly: its modification time and the start of its SHA-256 (results stay traceable)."""
+    stat = path.stat()
+    return {"modified": datetime.fromtimestamp(stat.st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest()[:12], "bytes": stat.st_size}
+
+
 def machine() -> str:
     """CPU model, cores this process may use, Python and OpenCV versions: what the timings depend on."""
     try:
@@ -128,6 +136,7 @@ def benchmark(opts: Options) -> dict:
             "command": opts.command, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": machine(), "seconds": time.perf_counter() - start, "seed": opts.seed, "note": opts.note,
             "frames": plan.frames, "frame_limits": plan.limits, "models": {v: str(p) for v, p in models.items()},
+            "model_files": {v: describe(p) for v, p in models.items()},
             "mnist_test_digits": len(digits),
         },
         "default": default,
