@@ -32,17 +32,15 @@ DEFAULT = NormalizeParams()
 
 def ink_box(ink: np.ndarray, threshold: int = DEFAULT.ink_threshold) -> tuple[int, int, int, int] | None:
     """Tight (x, y, w, h) box of the pixels brighter than `threshold`, or None when there are none."""
-    ys, xs = np.nonzero(ink > threshold)
-    if xs.size == 0:
-        return None
-    x0, y0 = int(xs.min()), int(ys.min())
-    return x0, y0, int(xs.max()) - x0 + 1, int(ys.max()) - y0 + 1
+    x, y, w, h = cv2.boundingRect((ink > threshold).view(np.uint8))
+    return (x, y, w, h) if w else None
 
 
 def stroke_ratio(ink: np.ndarray, threshold: int = DEFAULT.ink_threshold) -> float:
     """Stroke width over the ink's longer side, from width ~ 2 * area / perimeter of the binary ink."""
-    mask = np.pad((ink > threshold).astype(np.uint8), 1)  # contours need a background border
-    area = float(mask.sum())
+    # contours need a background border around the ink
+    mask = cv2.copyMakeBorder((ink > threshold).view(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT)
+    area = float(cv2.countNonZero(mask))
     if area == 0:
         return 0.0
     contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
