@@ -43,6 +43,11 @@ class SegmentParams:
     stack_gap: float = 0.3  # ...and vertical gap <= this * taller height join (5's top bar, line-cut strokes)
     fragment_size: float = 0.5  # a piece whose longer side is <= this * a neighbour's height...
     fragment_gap: float = 0.25  # ...and lies within this * that height joins it (dotted strokes, dashes)
+    flat_aspect: float = 0.5  # a piece at most this high per width is a bar (a 5's top), never a digit alone
+    join_height: float = 1.6  # a bar, dot or dash joins a digit-like piece into a box at most this * taller high
+    entangled: float = 0.005  # two digit-like groups join only when pieces of them overlap by this much...
+    cut_gap: float = 0.01  # ...or lie at most this far apart across a removed paper line (a stroke it cut)...
+    tied_height: float = 2.2  # ...and into a box at most this * the taller high (two halves of a cut stroke)
     overlap_aspect: float = 0.75  # pieces whose boxes overlap join when their union is at most this wide/high
     merge_max_aspect: float = 1.2  # no join may make a box wider than this * its height (keeps numbers apart)
     merge_rounds: int = 4  # joining repeats on the grown boxes (a dotted 4 grows dash by dash)
@@ -52,8 +57,8 @@ class SegmentParams:
     split_window: float = 0.35  # each cut goes at the ink minimum within this * digit width of its even spot
     max_split: int = 6  # wider than this many digits: a line or scribble, not a number
     # -- shape rules --
-    min_height: float = 0.04  # digits are at least this tall (20 px in a 480-line frame)...
-    min_height_px: int = 8  # ...and at least this many pixels whatever the frame
+    min_size: float = 0.035  # a digit's box is at least this long (its longer side: 17 px in a 480-line frame:
+    min_size_px: int = 8  # a small turned digit is wider than high) and at least this many pixels
     max_height: float = 0.75  # taller than this: a blob, a hand, a page edge
     max_aspect: float = 1.5  # wider than this * height after splitting: a dash or line
     border_span: float = 0.5  # touching the frame edge and longer than this fraction of it: paper border
@@ -125,8 +130,9 @@ def _light_ink(small: np.ndarray, kernel: int, params: SegmentParams) -> bool:
     return float(np.mean(contrast**3)) > 0
 
 
-def _remove_lines(binary: np.ndarray, params: SegmentParams) -> np.ndarray:
-    """Binary ink without long, thin, straight horizontal/vertical lines; strokes crossing them stay."""
+def _remove_lines(binary: np.ndarray, params: SegmentParams) -> tuple[np.ndarray, np.ndarray]:
+    """Binary ink without long, thin, straight horizontal/vertical lines (strokes crossing them stay),
+    and the removed line pixels (where a stroke may have been cut)."""
     h, w = binary.shape
     small = cv2.resize(binary, (max(1, round(w * params.line_scale)), max(1, round(h * params.line_scale))),
                        interpolation=cv2.INTER_AREA)
@@ -148,7 +154,7 @@ def _remove_lines(binary: np.ndarray, params: SegmentParams) -> np.ndarray:
             straight = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(along, np.uint8))
             wide = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(across, np.uint8))
             lines |= band & straight & ~wide  # where a stroke crosses or follows the line it is wide: kept
-    return binary & ~lines
+    return binary & ~lines, lines
 
 
 def _group_boxes(boxes: np.ndarray, member: np.ndarray, n: int) -> np.ndarray:
@@ -160,33 +166,74 @@ def _group_boxes(boxes: np.ndarray, member: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _join_pieces(boxes: np.ndarray, params: SegmentParams) -> np.ndarray:
-    """Group index per component box (x0, y0, x1, y1): broken strokes of one digit share a group."""
+def _digit_like(w: np.ndarray, h: np.ndarray, min_size: float, params: SegmentParams) -> np.ndarray:
+    """Could a box this size be a digit by itself (big enough and not a flat bar)?"""
+    return (np.maximum(w, h) >= min_size) & (h > params.flat_aspect * w)
+
+
+def _pair_boxes(b: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per pair of boxes (x0, y0, x1, y1): the overlap/gap rectangle's sides and the union's size."""
+    lo_x, hi_x = np.maximum(b[:, None, 0], b[None, :, 0]), np.minimum(b[:, None, 2], b[None, :, 2])
+    lo_y, hi_y = np.maximum(b[:, None, 1], b[None, :, 1]), np.minimum(b[:, None, 3], b[None, :, 3])
+    union_w = np.maximum(b[:, None, 2], b[None, :, 2]) - np.minimum(b[:, None, 0], b[None, :, 0])
+    union_h = np.maximum(b[:, None, 3], b[None, :, 3]) - np.minimum(b[:, None, 1], b[None, :, 1])
+    return lo_x, hi_x, lo_y, hi_y, union_w, union_h
+
+
+def _entangled(boxes: np.ndarray, lines: np.ndarray, short: int, params: SegmentParams) -> np.ndarray:
+    """Which component pairs belong together whatever their size: boxes overlapping (dotted or broken
+    strokes crossing each other's box) or a removed paper line between them (a stroke it cut)."""
+    lo_x, hi_x, lo_y, hi_y, _, _ = _pair_boxes(boxes)
+    gap = np.maximum(lo_x - hi_x, lo_y - hi_y)
+    linked = gap <= -params.entangled * short
+    if lines.any():  # removed line pixels in the rectangle between two boxes, by an integral image
+        total = cv2.integral(lines)
+        ax, bx = np.clip(np.minimum(lo_x, hi_x) - 1, 0, None), np.clip(np.maximum(lo_x, hi_x) + 1, None, lines.shape[1])
+        ay, by = np.clip(np.minimum(lo_y, hi_y) - 1, 0, None), np.clip(np.maximum(lo_y, hi_y) + 1, None, lines.shape[0])
+        cut = (total[by, bx] - total[ay, bx] - total[by, ax] + total[ay, ax]) > 0
+        linked |= cut & (gap <= params.cut_gap * short)
+    return linked
+
+
+def _join_pieces(boxes: np.ndarray, lines: np.ndarray, min_size: float, short: int,
+                 params: SegmentParams) -> np.ndarray:
+    """Group index per component box (x0, y0, x1, y1): broken strokes of one digit share a group.
+
+    Bars, dots, dashes and specks join the digit next to them (stacked and fragment rules). Two groups
+    that could each be a digit by themselves join only where pieces of them are entangled (see
+    `_entangled`), so digits written one above the other, or a small digit beside a big one, stay
+    apart; and in a pass a piece joins at most one such digit-like group, so it cannot bridge two digits.
+    """
     n = len(boxes)
     group = np.arange(n)
+    linked = _entangled(boxes, lines, short, params).astype(np.int32)
     for _ in range(params.merge_rounds):
         ids, member = np.unique(group, return_inverse=True)
         gb = _group_boxes(boxes, member, len(ids))
-        x0, y0, x1, y1 = (gb[:, i] for i in range(4))
-        w, h = x1 - x0, y1 - y0
-        overlap_x = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
-        gap_x = -overlap_x
-        gap_y = np.maximum(y0[:, None], y0[None]) - np.minimum(y1[:, None], y1[None])
+        w, h = gb[:, 2] - gb[:, 0], gb[:, 3] - gb[:, 1]
+        lo_x, hi_x, lo_y, hi_y, union_w, union_h = _pair_boxes(gb)
+        overlap_x, gap_y = hi_x - lo_x, lo_y - hi_y
+        gap = np.maximum(-overlap_x, gap_y)
         taller = np.maximum(h[:, None], h[None])
         stacked = (overlap_x >= params.stack_overlap * np.minimum(w[:, None], w[None])) & (
             gap_y <= params.stack_gap * taller)
         size = np.maximum(w, h)
-        gap = np.maximum(gap_x, gap_y)
         fragment = (size[:, None] <= params.fragment_size * h[None]) & (gap <= params.fragment_gap * h[None])
-        union_w = np.maximum(x1[:, None], x1[None]) - np.minimum(x0[:, None], x0[None])
-        union_h = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
         narrow = (overlap_x > 0) & (gap_y < 0) & (union_w <= params.overlap_aspect * union_h)
         ok = (stacked | fragment | fragment.T | narrow) & (union_w <= params.merge_max_aspect * union_h)
+        digit_like = _digit_like(w, h, min_size, params)
+        both = digit_like[:, None] & digit_like[None]
+        either = digit_like[:, None] | digit_like[None]
+        ok &= ~either | both | (union_h <= params.join_height * taller)
+        membership = np.zeros((n, len(ids)), np.int32)
+        membership[np.arange(n), member] = 1
+        tied = (membership.T @ linked @ membership) > 0  # some piece of one entangled with one of the other
+        ok &= ~both | (tied & (union_h <= params.tied_height * taller))
         ok[np.tril_indices(len(ids))] = False
         pairs = np.argwhere(ok)
         if len(pairs) == 0:
             break
-        # join closest pairs first; re-check the grown box so chains cannot glue neighbours together
+        # join closest pairs first; re-check the grown boxes so chains cannot glue neighbours together
         parent = list(range(len(ids)))
         box = [list(b) for b in gb]
 
@@ -195,10 +242,13 @@ def _join_pieces(boxes: np.ndarray, params: SegmentParams) -> np.ndarray:
                 i = parent[i]
             return i
 
+        def whole(b: list) -> bool:
+            return bool(_digit_like(b[2] - b[0], b[3] - b[1], min_size, params))
+
         for i, j in pairs[np.argsort(gap[pairs[:, 0], pairs[:, 1]], kind="stable")]:
             a, b = root(i), root(j)
-            if a == b:
-                continue
+            if a == b or (whole(box[a]) and whole(box[b]) and not both[i, j]):
+                continue  # two digit-like groups meet only through their own entangled pieces
             u = [min(box[a][0], box[b][0]), min(box[a][1], box[b][1]),
                  max(box[a][2], box[b][2]), max(box[a][3], box[b][3])]
             if u[2] - u[0] <= params.merge_max_aspect * (u[3] - u[1]):
@@ -232,11 +282,11 @@ def find_candidates(frame: np.ndarray, params: SegmentParams = DEFAULT) -> list[
     ink = ink_map(frame, params)
     fh, fw = ink.shape
     short = min(fh, fw)
-    min_height = max(params.min_height_px, params.min_height * short)
-    if fh < min_height:
+    min_size = max(params.min_size_px, params.min_size * short)
+    if max(fh, fw) < min_size:
         return []
     binary = (ink > params.low_threshold).astype(np.uint8)
-    binary = _remove_lines(binary, params)
+    binary, lines = _remove_lines(binary, params)
     # Grana's algorithm: same labels, several times faster than the default when stats are wanted
     count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(binary, 8, cv2.CV_32S, cv2.CCL_GRANA)
     strong = np.bincount(labels[ink > params.high_threshold], minlength=count)[1:] > 0  # hysteresis
@@ -247,24 +297,24 @@ def find_candidates(frame: np.ndarray, params: SegmentParams = DEFAULT) -> list[
         return []
     s = stats[keep - 1]
     boxes = np.stack([s[:, 0], s[:, 1], s[:, 0] + s[:, 2], s[:, 1] + s[:, 3]], axis=1)
-    group = _join_pieces(boxes, params)
+    group = _join_pieces(boxes, lines, min_size, short, params)
     ids, member = np.unique(group, return_inverse=True)
     owner = np.zeros(count, np.int32)  # label -> 1 + its group's index; 0: background or dropped
     owner[keep] = member + 1
     candidates = []
     for index, (x0, y0, x1, y1) in enumerate(_group_boxes(boxes, member, len(ids))):
-        if y1 - y0 < min_height or y1 - y0 > params.max_height * fh:
+        if max(x1 - x0, y1 - y0) < min_size or y1 - y0 > params.max_height * fh:
             continue
         patch_labels = owner[labels[y0:y1, x0:x1]]
         own = patch_labels == index + 1
         patch_ink = ink[y0:y1, x0:x1]
         other = (patch_labels > 0) & ~own
-        candidates += _parts(own, other, patch_ink, (int(x0), int(y0)), (fw, fh), min_height, params)
+        candidates += _parts(own, other, patch_ink, (int(x0), int(y0)), (fw, fh), min_size, params)
     return candidates
 
 
 def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tuple[int, int],
-           frame_size: tuple[int, int], min_height: float, params: SegmentParams) -> list[Candidate]:
+           frame_size: tuple[int, int], min_size: float, params: SegmentParams) -> list[Candidate]:
     """Split a joined group into its touching digits and keep those that pass the shape rules."""
     h, w = own.shape
     k = 1
@@ -272,7 +322,7 @@ def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tu
         k = int(round(w / (params.digit_aspect * h)))
         if k > params.max_split:
             return []
-        k = max(k, 2)
+        k = max(k, 2) if h >= min_size else max(1, min(k, int(w // min_size)))  # no parts too small to keep
     profile = (patch_ink * own).sum(axis=0, dtype=np.float32)
     cuts = _cuts(profile, k, params) if k > 1 else [0, w]
     out = []
@@ -280,7 +330,7 @@ def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tu
         part = np.zeros_like(own)
         part[:, a:b] = own[:, a:b]
         cand = _candidate(part, other | (own & ~part), patch_ink, origin, params)
-        if cand is not None and _plausible(cand.box, frame_size, min_height, params):
+        if cand is not None and _plausible(cand.box, frame_size, min_size, params):
             out.append(cand)
     return out
 
@@ -305,12 +355,12 @@ def _candidate(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin
     return Candidate(box=box, ink=(stretched + 0.5).astype(np.uint8))
 
 
-def _plausible(box: tuple[int, int, int, int], frame_size: tuple[int, int], min_height: float,
+def _plausible(box: tuple[int, int, int, int], frame_size: tuple[int, int], min_size: float,
                params: SegmentParams) -> bool:
     """The shape rules: big enough, not huge, not line-like, not a page border along the frame edge."""
     x, y, w, h = box
     fw, fh = frame_size
-    if h < min_height or h > params.max_height * fh or w > params.max_aspect * h:
+    if max(w, h) < min_size or h > params.max_height * fh or w > params.max_aspect * h:
         return False
     on_edge_x = x == 0 or x + w == fw
     on_edge_y = y == 0 or y + h == fh
