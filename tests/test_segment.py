@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from edge.normalize import to_mnist
-from edge.segment import Candidate, SegmentParams, find_candidates, ink_map
+from edge.segment import Candidate, SegmentParams, _join_pieces, find_candidates, ink_map
 
 SAMPLE = np.load(Path(__file__).parent / "data" / "mnist_sample.npz")
 H, W = 480, 640
@@ -125,6 +125,41 @@ def test_broken_five_and_dotted_four_are_one_candidate_each():
     found = find_candidates(sheet.photo(noise=2))
     assert_matches(find_candidates(sheet.photo(noise=2)), sheet.boxes, min_iou=0.8)
     assert len(found) == 2
+
+
+def test_digits_stacked_in_a_column_stay_apart():
+    sheet = Sheet()
+    y = 20
+    for label, height in [(0, 70), (6, 60), (1, 40), (2, 80), (9, 45)]:  # one above another, 8 px of paper
+        patch = digit(index_of(label), height)
+        sheet.draw(patch, 120 + (70 - patch.shape[1]) // 2, y)
+        y += height + 8
+    y = 40
+    for label, height in [(3, 150), (7, 24), (4, 110)]:  # a small digit between two big ones
+        patch = digit(index_of(label), height)
+        sheet.draw(patch, 380 + (90 - patch.shape[1]) // 2, y)
+        y += height + 10
+    found = find_candidates(sheet.photo(noise=2))
+    assert_matches(found, sheet.boxes)
+
+
+def test_digits_crossed_by_a_ruled_line_stay_whole():
+    sheet = Sheet()
+    row_of_digits(sheet, [7, 1, 4], 90, 150, 150, 50)
+    ruled = np.zeros((H, W), np.float32)
+    cv2.line(ruled, (0, 195), (W - 1, 195), 150, 2)  # a rule through the middle of every digit
+    sheet.draw(ruled, 0, 0, known=False)
+    photo = sheet.photo(noise=2)
+    assert_matches(find_candidates(photo), sheet.boxes, min_iou=0.8)
+
+
+def test_halves_of_a_stroke_cut_by_line_removal_join_only_across_the_line():
+    boxes = np.array([[100, 100, 130, 145], [102, 148, 128, 190]], np.int32)  # two digit-like halves, 3 px apart
+    lines = np.zeros((H, W), np.uint8)
+    params = SegmentParams()
+    assert len(set(_join_pieces(boxes, lines, 17, H, params))) == 2  # plain paper: two digits one above another
+    lines[146:148, :] = 1  # a ruled line was removed between them: one digit cut in two
+    assert len(set(_join_pieces(boxes, lines, 17, H, params))) == 1
 
 
 def test_tightly_spaced_number_stays_apart_and_touching_digits_split():
