@@ -95,6 +95,9 @@ def converter_for(saved_model: Path, variant: str, representative: np.ndarray | 
         converter.target_spec.supported_types = [tf.float16]
     elif variant == "dynamic":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        # per-channel hybrid dense layers need FULLY_CONNECTED v12, which tflite-runtime 2.14 (the fallback
+        # interpreter on older Pis) lacks; one scale per dense layer loads everywhere
+        converter._experimental_disable_per_channel_quantization_for_dense_layers = True
     elif variant == "int8":
         if representative is None or not len(representative):
             raise ValueError("the int8 variant needs representative images")

@@ -41,6 +41,13 @@ def test_tiny_training_run_writes_a_loadable_model(tmp_path, sample_path, mnist_
     p = model.predict(mnist_sample[2][:8, ..., None].astype(np.float32), verbose=0)
     assert p.shape == (8, 11)
 
+    # --eval-only: the same model evaluated again, pictures and record updated
+    assert main(["--data", str(sample_path), "--out", str(tmp_path), "--eval-only"]) == 0
+    record = json.loads((tmp_path / "digits.json").read_text())
+    assert record["epochs_run"] == 1 and 0 <= record["evaluation"]["test_accuracy"] <= 1
+    assert {c["name"] for c in record["evaluation"]["conditions"]} >= {"rotate +30", "rotate -45"}
+    assert (tmp_path / "eval" / "robustness.png").stat().st_size > 1000
+
 
 def test_bad_data_is_one_line_and_exit_2(tmp_path, capsys):
     bad = tmp_path / "bad.npz"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from dataclasses import replace
@@ -27,6 +28,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--logical-cpus", type=int, default=0,
                    help="split the CPU into this many logical devices (try --strategy mirrored without GPUs)")
     p.add_argument("--skip-eval", action="store_true", help="skip the robustness evaluation on the test set")
+    p.add_argument("--eval-only", action="store_true",
+                   help="no training: evaluate OUT/digits.keras again and update OUT/digits.json and OUT/eval/")
     return p.parse_args(argv)
 
 
@@ -49,16 +52,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.logical_cpus > 1:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * args.logical_cpus)
-    cfg = replace(TrainConfig(), epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                  patience=args.patience, validation=args.validation, limit=args.limit, seed=args.seed,
-                  strategy=args.strategy)
-    x, y, x_val, y_val = split_validation(x_train, y_train, cfg.validation, cfg.seed)
     out = Path(args.out)
-    print(f"training on {min(len(x), cfg.limit or len(x))} images, validating on {len(x_val)}, "
-          f"{cfg.epochs} epochs, strategy {cfg.strategy}", flush=True)
-    model, record = train(x, y, x_val, y_val, cfg, out)
-    print(f"best epoch {record['best_epoch']} of {record['epochs_run']}, {record['seconds']:.0f}s; "
-          f"model: {out / record['model']} ({record['parameters']} parameters)", flush=True)
+    if args.eval_only:
+        import keras
+
+        model, record = keras.models.load_model(out / "digits.keras"), json.loads((out / "digits.json").read_text())
+    else:
+        cfg = replace(TrainConfig(), epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                      patience=args.patience, validation=args.validation, limit=args.limit, seed=args.seed,
+                      strategy=args.strategy)
+        x, y, x_val, y_val = split_validation(x_train, y_train, cfg.validation, cfg.seed)
+        print(f"training on {min(len(x), cfg.limit or len(x))} images, validating on {len(x_val)}, "
+              f"{cfg.epochs} epochs, strategy {cfg.strategy}", flush=True)
+        model, record = train(x, y, x_val, y_val, cfg, out)
+        print(f"best epoch {record['best_epoch']} of {record['epochs_run']}, {record['seconds']:.0f}s; "
+              f"model: {out / record['model']} ({record['parameters']} parameters)", flush=True)
     if not args.skip_eval:
         report = evaluate(model, x_test, y_test, progress=lambda line: print(line, flush=True))
         record["evaluation"] = {k: v for k, v in report.items() if k != "confusion"}

@@ -24,7 +24,9 @@ class Condition:
     kind: str = "rotation"
 
 
-UPSCALE, CANVAS = 2, 96  # transforms are made at twice MNIST's resolution, on a canvas roomy enough for ±45°
+# Transforms are made at MNIST's own resolution on a canvas roomy enough for ±45° and ×1.5, centred by a
+# whole-pixel offset: "rotate +0" is then exactly the runner's path for a 28×28 digit, to_mnist(image).
+UPSCALE, CANVAS = 1, 48
 
 CONDITIONS = (
     [Condition(f"rotate {a:+d}", angle=a) for a in (-45, -30, -15, 0, 15, 30, 45)]
