@@ -126,8 +126,8 @@ def _light_ink(small: np.ndarray, kernel: int, params: SegmentParams) -> bool:
     """
     if params.polarity != "auto":
         return params.polarity == "light_ink"
-    contrast = small.astype(np.float32) - cv2.blur(small, (kernel, kernel)).astype(np.float32)
-    return float(np.mean(contrast**3)) > 0
+    contrast = (small.astype(np.float32) - cv2.blur(small, (kernel, kernel))).ravel()
+    return float(np.dot(contrast * contrast, contrast)) > 0  # the sum of cubes; ** 3 is 30x slower
 
 
 def _remove_lines(binary: np.ndarray, params: SegmentParams) -> tuple[np.ndarray, np.ndarray]:
@@ -148,6 +148,9 @@ def _remove_lines(binary: np.ndarray, params: SegmentParams) -> tuple[np.ndarray
         if max(length) > max(small.shape):
             continue  # no line that long fits in this frame
         grown = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, slack))
+        axis = 1 if length[0] > 1 else 0  # a run that long needs that many ink pixels in one row (column)
+        if cv2.reduce(grown, axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S).max() < max(length):
+            continue  # cheap: no room for a line, skip the long opening
         band = cv2.morphologyEx(grown, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length))
         if band.any():  # the band is coarse: in it, the line is what runs straight along it and is thin across
             band = cv2.resize(band, (w, h), interpolation=cv2.INTER_NEAREST)
