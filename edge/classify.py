@@ -118,6 +118,13 @@ class Classifier:
         if int(self._output["shape"][-1]) != len(self.labels):
             raise ModelError(f"{self.model_path}: {self._output['shape'][-1]} outputs but {len(self.labels)} labels")
         self._batch = int(self._input["shape"][0])  # the batch size the tensors are allocated for
+        self._tail = [int(v) for v in self._input["shape"][1:]]  # (28, 28, 1): one crop as input 0 holds it
+        scale, zero_point = self._input["quantization"]
+        # uint8 crops go into an int8 model's uint8 input as they are: no copy, no quantize arithmetic
+        self._pass_uint8 = self._input["dtype"] == np.uint8 and scale in (0.0, 1.0) and zero_point == 0
+        scale, zero_point = self._output["quantization"]
+        self._out_scale = np.float32(scale) if scale and np.issubdtype(self._output["dtype"], np.integer) else None
+        self._out_zero_point = np.float32(zero_point)
         self._lock = threading.Lock()
 
     @property
@@ -131,29 +138,33 @@ class Classifier:
 
     def _quantize(self, batch: np.ndarray) -> np.ndarray:
         """uint8 pixels 0..255 -> whatever input 0 holds (uint8 crops pass straight into an int8 model)."""
-        dtype = self._input["dtype"]
-        scale, zero_point = self._input["quantization"]
-        shape = (len(batch), *self._input["shape"][1:])
-        if dtype == np.uint8 and scale in (0.0, 1.0) and zero_point == 0:
+        shape = (len(batch), *self._tail)
+        if self._pass_uint8:
             return batch.reshape(shape)
+        dtype = self._input["dtype"]
         if np.issubdtype(dtype, np.integer):
+            scale, zero_point = self._input["quantization"]
             info = np.iinfo(dtype)
             values = batch.astype(np.float32) / (scale or 1.0) + zero_point
             return np.clip(np.round(values), info.min, info.max).astype(dtype).reshape(shape)
         return batch.astype(dtype).reshape(shape)  # float models take raw 0..255 (Rescaling is inside)
 
     def _dequantize(self, raw: np.ndarray) -> np.ndarray:
-        scale, zero_point = self._output["quantization"]
-        if np.issubdtype(raw.dtype, np.integer) and scale:
-            return ((raw.astype(np.float32) - zero_point) * scale).astype(np.float32)
-        return raw.astype(np.float32)
+        """The output tensor as float32 probabilities (a new array: the interpreter reuses its buffer)."""
+        if self._out_scale is None:
+            return raw.astype(np.float32)
+        values = raw.astype(np.float32)
+        if self._out_zero_point:
+            values -= self._out_zero_point
+        values *= self._out_scale
+        return values
 
     def _resize(self, n: int) -> None:
         """Reallocate for a batch of `n` only when n changed since the last call."""
         if n == self._batch:
             return
         try:
-            self._interpreter.resize_tensor_input(self._input["index"], [n, *self._input["shape"][1:]], strict=False)
+            self._interpreter.resize_tensor_input(self._input["index"], [n, *self._tail], strict=False)
             self._interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as error:
             raise ModelError(f"{self.model_path}: cannot run a batch of {n} ({_first_line(error)})") from None
@@ -171,9 +182,10 @@ class Classifier:
             return np.zeros((0, len(self.labels)), np.float32)
         if self.invert:
             batch = 255 - batch.astype(np.uint8)
+        batch = self._quantize(np.ascontiguousarray(batch, np.uint8))
         with self._lock:
             self._resize(len(batch))
-            self._interpreter.set_tensor(self._input["index"], self._quantize(np.ascontiguousarray(batch, np.uint8)))
+            self._interpreter.set_tensor(self._input["index"], batch)
             self._interpreter.invoke()
-            raw = self._interpreter.get_tensor(self._output["index"])
-        return self._dequantize(raw).reshape(len(batch), len(self.labels))
+            probs = self._dequantize(self._interpreter.get_tensor(self._output["index"]))
+        return probs.reshape(len(batch), len(self.labels))

@@ -36,10 +36,15 @@ def ink_box(ink: np.ndarray, threshold: int = DEFAULT.ink_threshold) -> tuple[in
     return (x, y, w, h) if w else None
 
 
-def stroke_ratio(ink: np.ndarray, threshold: int = DEFAULT.ink_threshold) -> float:
-    """Stroke width over the ink's longer side, from width ~ 2 * area / perimeter of the binary ink."""
+def _ink_mask(ink: np.ndarray, threshold: int) -> np.ndarray:
+    """0/1 uint8 map of the pixels brighter than `threshold` (what contours and boxes are measured on)."""
+    return (ink > threshold).view(np.uint8)
+
+
+def _mask_stroke_ratio(mask: np.ndarray) -> float:
+    """`stroke_ratio` of a 0/1 ink mask that is tight around its ink."""
     # contours need a background border around the ink
-    mask = cv2.copyMakeBorder((ink > threshold).view(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT)
+    mask = cv2.copyMakeBorder(mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT)
     area = float(cv2.countNonZero(mask))
     if area == 0:
         return 0.0
@@ -48,14 +53,23 @@ def stroke_ratio(ink: np.ndarray, threshold: int = DEFAULT.ink_threshold) -> flo
     return 2.0 * area / max(perimeter, 1.0) / (max(mask.shape) - 2)
 
 
-def thicken(ink: np.ndarray, params: NormalizeParams = DEFAULT) -> np.ndarray:
-    """Dilate hairline strokes (a fine pen seen large by a camera) so they survive the downscale."""
-    ratio = stroke_ratio(ink, params.ink_threshold)
+def stroke_ratio(ink: np.ndarray, threshold: int = DEFAULT.ink_threshold) -> float:
+    """Stroke width over the ink's longer side, from width ~ 2 * area / perimeter of the binary ink."""
+    return _mask_stroke_ratio(_ink_mask(ink, threshold))
+
+
+def _dilate_by(ink: np.ndarray, ratio: float, params: NormalizeParams) -> np.ndarray:
+    """`ink` (stroke ratio `ratio`) dilated to about the target stroke, or itself when it needs none."""
     if ratio == 0.0 or ratio >= params.min_stroke:
         return ink
     radius = int(np.ceil((params.target_stroke - ratio) * max(ink.shape) / 2))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     return cv2.dilate(np.pad(ink, radius), kernel)  # padded so the fattened ink is not cut off
+
+
+def thicken(ink: np.ndarray, params: NormalizeParams = DEFAULT) -> np.ndarray:
+    """Dilate hairline strokes (a fine pen seen large by a camera) so they survive the downscale."""
+    return _dilate_by(ink, stroke_ratio(ink, params.ink_threshold), params)
 
 
 def to_mnist(ink: np.ndarray, params: NormalizeParams = DEFAULT) -> np.ndarray:
@@ -65,34 +79,51 @@ def to_mnist(ink: np.ndarray, params: NormalizeParams = DEFAULT) -> np.ndarray:
     its brightest pixel 255 (faint pencil reads like MNIST's pen) and its centre of mass at `center`.
     A patch without ink gives an all-black image.
     """
-    ink = np.asarray(ink, np.float32)
-    found = ink_box(ink, params.ink_threshold)
     out = np.zeros((params.size, params.size), np.uint8)
-    if found is None:
-        return out
-    x, y, w, h = found
-    crop = np.ascontiguousarray(ink[y : y + h, x : x + w])
-    crop = thicken(crop, params)
+    _to_mnist_into(out, ink, params)
+    return out
+
+
+def _to_mnist_into(out: np.ndarray, ink: np.ndarray, params: NormalizeParams) -> None:
+    """`to_mnist` written into `out` (all zeros, size x size uint8).
+
+    The arithmetic is float32 from the resize on, as training saw it; uint8 patches (what segmentation
+    gives) are thresholded and cropped as they are and only the ink box is converted, which gives the same
+    bytes as converting the whole patch first. Other dtypes go through float32 first, as before.
+    """
+    ink = np.asarray(ink)
+    if ink.dtype != np.uint8:
+        ink = ink.astype(np.float32)
+    mask = _ink_mask(ink, params.ink_threshold)
+    x, y, w, h = cv2.boundingRect(mask)
+    if not w:
+        return
+    crop = ink[y : y + h, x : x + w].astype(np.float32)  # a contiguous float32 copy of the box only
+    crop = _dilate_by(crop, _mask_stroke_ratio(mask[y : y + h, x : x + w]), params)
     h, w = crop.shape
     scale = params.box / max(w, h)
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     small = cv2.resize(crop, (new_w, new_h), interpolation=interpolation)
-    small *= 255.0 / max(float(small.max()), 1e-6)
+    small *= 255.0 / max(cv2.minMaxLoc(small)[1], 1e-6)
     moments = cv2.moments(small)
     if moments["m00"] <= 0:
-        return out
+        return
     # a whole-pixel shift keeps the strokes as sharp as MNIST's; the centre lands within half a pixel
     dx = round(params.center - moments["m10"] / moments["m00"])
     dy = round(params.center - moments["m01"] / moments["m00"])
-    shift = np.float32([[1, 0, dx], [0, 1, dy]])
-    placed = cv2.warpAffine(small, shift, (params.size, params.size), flags=cv2.INTER_NEAREST, borderValue=0)
-    return np.clip(placed + 0.5, 0, 255).astype(np.uint8)
+    # the shifted image, cut to the size x size canvas (what a nearest-neighbour warpAffine by (dx, dy) gives)
+    x0, y0 = max(0, dx), max(0, dy)
+    x1, y1 = min(params.size, dx + new_w), min(params.size, dy + new_h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    placed = small[y0 - dy : y1 - dy, x0 - dx : x1 - dx]
+    out[y0:y1, x0:x1] = np.clip(placed + 0.5, 0, 255).astype(np.uint8)
 
 
 def to_mnist_batch(patches: list[np.ndarray] | np.ndarray, params: NormalizeParams = DEFAULT) -> np.ndarray:
     """`to_mnist` over many patches: an (N, size, size) uint8 batch ready for one interpreter call."""
     out = np.zeros((len(patches), params.size, params.size), np.uint8)
     for i, patch in enumerate(patches):
-        out[i] = to_mnist(patch, params)
+        _to_mnist_into(out[i], patch, params)
     return out

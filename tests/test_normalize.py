@@ -57,3 +57,74 @@ def test_faint_ink_is_stretched_like_pen():
     img = (SAMPLE["x_test"][3].astype(np.float32) * 0.3)
     out = to_mnist(img)
     assert out.max() == 255
+
+
+def reference_to_mnist(ink: np.ndarray, p: NormalizeParams = NormalizeParams()) -> np.ndarray:
+    """The straightforward implementation the model was trained on: whole patch as float32, warpAffine placement.
+
+    `to_mnist` is optimized (uint8 crop-first, slicing instead of warpAffine) but must give the same bytes,
+    since training ran every sample through it.
+    """
+    ink = np.asarray(ink, np.float32)
+    out = np.zeros((p.size, p.size), np.uint8)
+    found = ink_box(ink, p.ink_threshold)
+    if found is None:
+        return out
+    x, y, w, h = found
+    crop = np.ascontiguousarray(ink[y : y + h, x : x + w])
+    ratio = stroke_ratio(crop, p.ink_threshold)
+    if 0.0 < ratio < p.min_stroke:
+        radius = int(np.ceil((p.target_stroke - ratio) * max(crop.shape) / 2))
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+        crop = cv2.dilate(np.pad(crop, radius), kernel)
+    h, w = crop.shape
+    scale = p.box / max(w, h)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    small *= 255.0 / max(float(small.max()), 1e-6)
+    m = cv2.moments(small)
+    if m["m00"] <= 0:
+        return out
+    shift = np.float32([[1, 0, round(p.center - m["m10"] / m["m00"])], [0, 1, round(p.center - m["m01"] / m["m00"])]])
+    placed = cv2.warpAffine(small, shift, (p.size, p.size), flags=cv2.INTER_NEAREST, borderValue=0)
+    return np.clip(placed + 0.5, 0, 255).astype(np.uint8)
+
+
+def varied_patches(rng: np.random.Generator) -> list[np.ndarray]:
+    """Digits at many sizes, thin and thick, rotated, faint, warped like training's augmentation, hairlines,
+    ink massed at one end (its placement runs off the canvas), noise, and the odd shapes and dtypes."""
+    patches = []
+    for k, img in enumerate(SAMPLE["x_train"][:120]):
+        f = rng.uniform(0.6, 4.0)
+        big = cv2.resize(img, None, fx=f, fy=f if k % 3 else rng.uniform(0.6, 4.0),
+                         interpolation=(cv2.INTER_LINEAR, cv2.INTER_AREA, cv2.INTER_NEAREST)[k % 3])
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * (k % 3) + 3,) * 2)
+        turn = cv2.getRotationMatrix2D((big.shape[1] / 2, big.shape[0] / 2), rng.uniform(-180, 180), 1.0)
+        warp = cv2.getRotationMatrix2D((14, 14), rng.uniform(-30, 30), rng.uniform(1.5, 3.0)) + [[0, 0, 16], [0, 0, 16]]
+        canvas = cv2.warpAffine(img, warp, (60, 60), flags=cv2.INTER_LINEAR)
+        patches += [big, cv2.erode(big, kernel) if k % 2 else cv2.dilate(big, kernel),
+                    cv2.warpAffine(big, turn, (big.shape[1] + 8, big.shape[0] + 8)),
+                    cv2.GaussianBlur(canvas, (0, 0), rng.uniform(0.5, 1.5)) if k % 2 else canvas,
+                    big.astype(np.float32) * rng.uniform(0.1, 1.0)]
+    for k in range(60):
+        hairline = np.zeros((int(rng.integers(20, 300)), int(rng.integers(20, 300))), np.uint8)
+        ends = rng.integers(0, hairline.shape[::-1], (2, 2))
+        cv2.line(hairline, tuple(map(int, ends[0])), tuple(map(int, ends[1])), int(rng.integers(40, 256)), 1 + k % 2,
+                 (cv2.LINE_8, cv2.LINE_AA)[k % 2])
+        lopsided = np.zeros((int(rng.integers(5, 100)), int(rng.integers(5, 100))), np.uint8)
+        lopsided[lopsided.shape[0] // 2] = 40  # a long faint tail...
+        lopsided[:, : max(1, lopsided.shape[1] // 8)] = 255  # ...and the mass at one end
+        noise = rng.random((int(rng.integers(1, 60)), int(rng.integers(1, 60)))) * rng.uniform(0, 300)
+        patches += [hairline, np.rot90(lopsided, k % 4), noise.clip(0, 255).astype(np.uint8)]
+    patches += [np.full((1, 1), 255, np.uint8), np.full((1, 37), 200, np.uint8), np.full((50, 1), 90, np.uint8),
+                np.full((30, 30), 255, np.uint8), np.full((10, 10), 20, np.float32), rng.random((30, 40)) * 255,
+                (rng.random((30, 40)) * 70000).astype(np.uint16), rng.random((20, 20)) > 0.5]
+    return patches
+
+
+def test_outputs_are_byte_identical_to_the_reference_implementation():
+    patches = varied_patches(np.random.default_rng(0))
+    expected = np.stack([reference_to_mnist(p) for p in patches])
+    for patch, want in zip(patches, expected):
+        np.testing.assert_array_equal(to_mnist(patch), want)
+    np.testing.assert_array_equal(to_mnist_batch(patches), expected)
