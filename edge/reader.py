@@ -131,14 +131,18 @@ class Reader:
 
     def _digits(self, probs: np.ndarray, boxes: list[Box]) -> list[Digit]:
         """Candidates the model is sure are digits: argmax is not the reject class and clears the threshold."""
-        best = probs.argmax(axis=1) if len(probs) else np.zeros(0, int)
-        digits = []
-        for box, index, row in zip(boxes, best, probs):
-            confidence = float(row[index])
-            if index == self.classifier.reject_index or confidence < self.params.min_confidence:
-                continue
-            digits.append(Digit(label=int(self.classifier.labels[index]), confidence=confidence, box=box))
-        return digits
+        if not len(probs):
+            return []
+        best = probs.argmax(axis=1)
+        confidence = probs[np.arange(len(probs)), best]
+        sure = confidence >= self.params.min_confidence
+        if self.classifier.reject_index is not None:
+            sure &= best != self.classifier.reject_index
+        labels = self.classifier.labels
+        return [
+            Digit(label=int(labels[index]), confidence=conf, box=tuple(boxes[i]))
+            for i, index, conf in zip(np.flatnonzero(sure).tolist(), best[sure].tolist(), confidence[sure].tolist())
+        ]
 
     def read(self, frame: np.ndarray) -> Reading:
         frame = as_bgr_or_gray(frame)
@@ -171,10 +175,10 @@ class Reader:
         def to_frame(box: Box) -> Box:
             return scale_box(unrotate_box(tuple(box), best_turn, small_shape), factor, shape)
 
-        digits = [replace(d, box=to_frame(d.box)) for d in ordered]
-        numbers = [
-            replace(n, box=to_frame(n.box), digits=[replace(d, box=to_frame(d.box)) for d in n.digits]) for n in numbers
-        ]
+        # each digit is mapped once; its number lists the same Digit objects as the reading does
+        mapped = {id(d): Digit(d.label, d.confidence, to_frame(d.box)) for d in ordered}
+        digits = [mapped[id(d)] for d in ordered]
+        numbers = [Number(n.text, to_frame(n.box), [mapped[id(d)] for d in n.digits]) for n in numbers]
         return Reading(
             digits=digits,
             numbers=numbers,
