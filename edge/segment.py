@@ -56,6 +56,13 @@ class SegmentParams:
     digit_aspect: float = 0.8  # ...about width / (this * height) of them (MNIST's 0-9 but 1)
     split_window: float = 0.35  # each cut goes at the ink minimum within this * digit width of its even spot
     max_split: int = 6  # wider than this many digits: a line or scribble, not a number
+    touch_aspect: float = 0.6  # a part at least this wide per height may still hold two touching digits...
+    touch_depth: float = 0.35  # ...cut at a column with at most this * the smaller ink peak of either side...
+    touch_height: float = 0.9  # ...where both sides span this much of the height (a 4's arm, a 9's loop, a 7's
+    # bar or a 1's flag do not) and the column's ink is one stroke (a 0's middle holds two)
+    narrow_part: float = 0.1  # each side at least this * height wide (a "1" may be that narrow)...
+    touch_one: float = 0.3  # ...and one side at most this wide, a "1", unless the part is this * height wide:
+    touch_pair: float = 1.05  # two touching 0-9 (one wide digit, e.g. an open 0, splits into two sides)
     # -- shape rules --
     min_size: float = 0.035  # a digit's box is at least this long (its longer side: 17 px in a 480-line frame:
     min_size_px: int = 8  # a small turned digit is wider than high) and at least this many pixels
@@ -327,7 +334,11 @@ def find_candidates(frame: np.ndarray, params: SegmentParams = DEFAULT) -> list[
 
 def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tuple[int, int],
            frame_size: tuple[int, int], min_size: float, params: SegmentParams) -> list[Candidate]:
-    """Split a joined group into its touching digits and keep those that pass the shape rules."""
+    """Split a joined group into its touching digits and keep those that pass the shape rules.
+
+    First by width (a box several digits wide is cut into that many parts at the ink minima), then each
+    part at a deep single-stroke ink minimum between two full-height sides (`_touch_cut`): a narrow "1"
+    touching its neighbour, which the width alone cannot tell from one wide digit."""
     h, w = own.shape
     k = 1
     if w > params.split_aspect * h:
@@ -335,16 +346,60 @@ def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tu
         if k > params.max_split:
             return []
         k = max(k, 2) if h >= min_size else max(1, min(k, int(w // min_size)))  # no parts too small to keep
-    profile = (patch_ink * own).sum(axis=0, dtype=np.float32)
-    cuts = _cuts(profile, k, params) if k > 1 else [0, w]
-    out = []
+    profile = np.count_nonzero(own, axis=0)
+    cuts = _cuts((patch_ink * own).sum(axis=0, dtype=np.float32), k, params) if k > 1 else [0, w]
+    spans = []
     for a, b in zip(cuts[:-1], cuts[1:]):
-        part = np.zeros_like(own)
-        part[:, a:b] = own[:, a:b]
-        cand = _candidate(part, other | (own & ~part), patch_ink, origin, params)
+        spans += _touch_spans(own, profile, a, b, params)
+    out = []
+    for a, b in spans:
+        if (a, b) == (0, w):
+            part, rest = own, other
+        else:
+            part = np.zeros_like(own)
+            part[:, a:b] = own[:, a:b]
+            rest = other | (own & ~part)
+        cand = _candidate(part, rest, patch_ink, origin, params)
         if cand is not None and _plausible(cand.box, frame_size, min_size, params):
             out.append(cand)
     return out
+
+
+def _touch_spans(own: np.ndarray, profile: np.ndarray, a: int, b: int, params: SegmentParams) -> list[tuple[int, int]]:
+    """Columns [a, b) of a part, cut where `_touch_cut` finds two touching digits (recursively)."""
+    cut = _touch_cut(own[:, a:b], profile[a:b], params)
+    if cut is None:
+        return [(a, b)]
+    return _touch_spans(own, profile, a, a + cut, params) + _touch_spans(own, profile, a + cut, b, params)
+
+
+def _touch_cut(own: np.ndarray, profile: np.ndarray, params: SegmentParams) -> int | None:
+    """Column splitting two touching digits in a part (or None): the lowest ink column with at least
+    `narrow_part` of the height on either side, one stroke thick, much lower than both sides' peaks,
+    both sides spanning most of the height."""
+    rows = np.flatnonzero(profile.any() and own.any(axis=1))
+    if len(rows) == 0:
+        return None
+    h, w = rows[-1] + 1 - rows[0], len(profile)
+    side = max(1, int(np.ceil(params.narrow_part * h)))
+    if w < params.touch_aspect * h or w < 2 * side:
+        return None
+    inner = profile[side:w - side + 1]
+    if len(inner) == 0:
+        return None
+    cut = side + int(np.argmin(inner))
+    if min(cut, w - cut) > params.touch_one * h and w < params.touch_pair * h:
+        return None
+    if profile[cut] > params.touch_depth * min(profile[:cut].max(), profile[cut:].max()):
+        return None
+    column = np.flatnonzero(own[:, cut])
+    if len(column) and column[-1] + 1 - column[0] != len(column):
+        return None  # two strokes cross this column (a 0's top and bottom): one digit
+    for half in (own[:, :cut], own[:, cut:]):
+        ys = np.flatnonzero(half.any(axis=1))
+        if len(ys) == 0 or ys[-1] + 1 - ys[0] < params.touch_height * h:
+            return None
+    return cut
 
 
 def _candidate(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tuple[int, int],
