@@ -174,6 +174,32 @@ def test_tightly_spaced_number_stays_apart_and_touching_digits_split():
     assert_matches(found, sheet.boxes, min_iou=0.6)
 
 
+def touching_row(sheet: Sheet, patches: list[np.ndarray], x: int, y: int, overlap: int) -> None:
+    """Digits drawn side by side, each overlapping the previous by `overlap` px: one connected component."""
+    for patch in patches:
+        sheet.draw(patch, x, y)
+        x += patch.shape[1] - overlap
+
+
+@pytest.mark.parametrize("labels", [(1, 7), (1, 3)])
+def test_narrow_one_touching_its_neighbour_is_split(labels):
+    sheet = Sheet()
+    touching_row(sheet, [digit(index_of(label), 60) for label in labels], 200, 150, 2)
+    found = find_candidates(sheet.photo(noise=2))
+    assert_matches(found, sheet.boxes, min_iou=0.6)
+    off = SegmentParams(touch_aspect=99.0)  # width alone (the old rule) keeps such a pair in one box
+    assert len(find_candidates(sheet.photo(noise=2), off)) == 1
+
+
+@pytest.mark.parametrize("label", [0, 2, 4, 7])
+def test_wide_single_digit_is_not_split(label):
+    sheet = Sheet()
+    patch = digit(index_of(label), 60)
+    sheet.draw(cv2.resize(patch, (round(1.15 * 60), 60), interpolation=cv2.INTER_LINEAR), 200, 150)
+    found = find_candidates(sheet.photo(noise=2))
+    assert_matches(found, sheet.boxes)
+
+
 def test_non_digit_marks_are_rejected():
     sheet = Sheet()
     row_of_digits(sheet, [4, 7], 60, 250, 200, 30)
