@@ -377,7 +377,7 @@ def _touch_cut(own: np.ndarray, profile: np.ndarray, params: SegmentParams) -> i
     """Column splitting two touching digits in a part (or None): the lowest ink column with at least
     `narrow_part` of the height on either side, one stroke thick, much lower than both sides' peaks,
     both sides spanning most of the height."""
-    rows = np.flatnonzero(profile.any() and own.any(axis=1))
+    rows = np.flatnonzero(own.any(axis=1))
     if len(rows) == 0:
         return None
     h, w = rows[-1] + 1 - rows[0], len(profile)
