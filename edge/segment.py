@@ -69,6 +69,9 @@ class SegmentParams:
     max_height: float = 0.75  # taller than this: a blob, a hand, a page edge
     max_aspect: float = 1.5  # wider than this * height after splitting: a dash or line
     border_span: float = 0.5  # touching the frame edge and longer than this fraction of it: paper border
+    stroke_elongation: float = 12.0  # ink whose moment ellipse is this many times longer than wide: a thin stroke...
+    stroke_length: float = 1.8  # ...and one longer than this * the median candidate is a rule or a line, not a 1
+    stroke_neighbours: int = 3  # the median needs at least this many other candidates to mean anything
     ink_margin: int = 1  # the patch keeps this many pixels of soft (anti-aliased) ink around the strokes
 
 
@@ -329,7 +332,25 @@ def find_candidates(frame: np.ndarray, params: SegmentParams = DEFAULT) -> list[
         patch_ink = ink[y0:y1, x0:x1]
         other = (patch_labels > 0) & ~own
         candidates += _parts(own, other, patch_ink, (int(x0), int(y0)), (fw, fh), min_size, params)
-    return candidates
+    return _drop_long_strokes(candidates, params)
+
+
+def _is_stroke(ink: np.ndarray, params: SegmentParams) -> bool:
+    """One straight stroke: the ellipse of the ink's second moments is far longer than wide."""
+    m = cv2.moments(ink)
+    spread = np.hypot(2 * m["mu11"], m["mu20"] - m["mu02"])
+    major, minor = m["mu20"] + m["mu02"] + spread, m["mu20"] + m["mu02"] - spread
+    return major > 0 and minor <= major / params.stroke_elongation**2
+
+
+def _drop_long_strokes(candidates: list[Candidate], params: SegmentParams) -> list[Candidate]:
+    """A straight stroke much longer than the frame's other candidates is a ruler line or an underline:
+    on its own it would read as a confident "1"."""
+    if len(candidates) <= params.stroke_neighbours:
+        return candidates
+    sides = np.array([max(c.box[2:]) for c in candidates])
+    limit = params.stroke_length * np.median(sides)
+    return [c for c, side in zip(candidates, sides) if side <= limit or not _is_stroke(c.ink, params)]
 
 
 def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tuple[int, int],

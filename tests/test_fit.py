@@ -48,6 +48,14 @@ def test_tiny_training_run_writes_a_loadable_model(tmp_path, sample_path, mnist_
     assert {c["name"] for c in record["evaluation"]["conditions"]} >= {"rotate +30", "rotate -45"}
     assert (tmp_path / "eval" / "robustness.png").stat().st_size > 1000
 
+    # --init: a fine-tuning stage starts from that model and keeps the record of the stage before
+    stage2 = tmp_path / "stage2"
+    assert main(["--data", str(sample_path), "--out", str(stage2), "--epochs", "1", "--validation", "50",
+                 "--batch-size", "50", "--skip-eval", "--init", str(tmp_path / "digits.keras"),
+                 "--learning-rate", "1e-4", "--warmup-epochs", "0"]) == 0
+    record = json.loads((stage2 / "digits.json").read_text())
+    assert record["config"]["init"].endswith("digits.keras") and record["init_record"]["epochs_run"] == 1
+
 
 def test_bad_data_is_one_line_and_exit_2(tmp_path, capsys):
     bad = tmp_path / "bad.npz"

@@ -213,6 +213,17 @@ def test_non_digit_marks_are_rejected():
     assert_matches(find_candidates(sheet.photo(noise=3)), sheet.boxes)
 
 
+def test_a_long_slanted_line_among_digits_is_dropped_but_a_tall_one_stays():
+    """A thin straight stroke far longer than the other candidates is a drawn line (it would read as a "1");
+    a digit "1" in the same frame, as tall as its neighbours, is kept."""
+    sheet = Sheet()
+    row_of_digits(sheet, [3, 1, 5, 9], 60, 300, 60, 30)
+    marks = np.zeros((H, W), np.float32)
+    cv2.line(marks, (60, 420), (220, 180), 255, 3)  # 290 px at about 34 degrees from vertical
+    sheet.draw(marks, 0, 0, known=False)
+    assert_matches(find_candidates(sheet.photo(noise=2)), sheet.boxes)
+
+
 def test_ruled_and_squared_paper_lines_are_removed():
     sheet = Sheet()
     row_of_digits(sheet, [1, 9, 3], 64, 170, 156, 30)

@@ -19,6 +19,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--learning-rate", type=float, default=d.learning_rate)
+    p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
+    p.add_argument("--init", default="", help="fine-tune this saved model instead of training a new one")
     p.add_argument("--patience", type=int, default=d.patience)
     p.add_argument("--validation", type=int, default=d.validation, help="training images held out")
     p.add_argument("--limit", type=int, default=0, help="train on only this many images (quick runs)")
@@ -59,12 +61,16 @@ def main(argv: list[str] | None = None) -> int:
         model, record = keras.models.load_model(out / "digits.keras"), json.loads((out / "digits.json").read_text())
     else:
         cfg = replace(TrainConfig(), epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                      patience=args.patience, validation=args.validation, limit=args.limit, seed=args.seed,
-                      strategy=args.strategy)
+                      warmup_epochs=args.warmup_epochs, init=args.init, patience=args.patience,
+                      validation=args.validation, limit=args.limit, seed=args.seed, strategy=args.strategy)
+        previous = Path(args.init).with_suffix(".json") if args.init else None
+        earlier = json.loads(previous.read_text()) if previous and previous.is_file() else None
         x, y, x_val, y_val = split_validation(x_train, y_train, cfg.validation, cfg.seed)
         print(f"training on {min(len(x), cfg.limit or len(x))} images, validating on {len(x_val)}, "
               f"{cfg.epochs} epochs, strategy {cfg.strategy}", flush=True)
         model, record = train(x, y, x_val, y_val, cfg, out)
+        if earlier:  # a fine-tuning stage keeps the record of the stage it started from
+            record["init_record"] = {k: v for k, v in earlier.items() if k != "evaluation"}
         print(f"best epoch {record['best_epoch']} of {record['epochs_run']}, {record['seconds']:.0f}s; "
               f"model: {out / record['model']} ({record['parameters']} parameters)", flush=True)
     if not args.skip_eval:

@@ -34,6 +34,7 @@ class TrainConfig:
     validation_nondigits: int = 500  # generated marks added to the validation set
     patience: int = 10  # epochs without a better validation accuracy before stopping
     limit: int = 0  # use only this many training images (0 = all): for quick runs and tests
+    init: str = ""  # start from this saved model instead of a new one (a fine-tuning stage)
     seed: int = 1
     strategy: str = "default"  # default | mirrored | multiworker
     augment: AugmentParams = field(default_factory=AugmentParams)
@@ -130,10 +131,11 @@ def train(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, cf
     val = validation_set(x_val, y_val, x, cfg)
     strategy = make_strategy(cfg.strategy)
     with strategy.scope():
-        model = build_model()
+        model = keras.models.load_model(cfg.init, compile=False) if cfg.init else build_model()
+        start = cfg.learning_rate / 10 if cfg.warmup_epochs else cfg.learning_rate
         schedule = keras.optimizers.schedules.CosineDecay(
-            cfg.learning_rate / 10, decay_steps=max(1, (cfg.epochs - cfg.warmup_epochs) * steps),
-            warmup_target=cfg.learning_rate, warmup_steps=cfg.warmup_epochs * steps)
+            start, decay_steps=max(1, (cfg.epochs - cfg.warmup_epochs) * steps),
+            warmup_target=cfg.learning_rate if cfg.warmup_epochs else None, warmup_steps=cfg.warmup_epochs * steps)
         model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=cfg.weight_decay),
                       loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
                       metrics=["accuracy"])
