@@ -52,7 +52,7 @@ class SegmentParams:
     merge_max_aspect: float = 1.2  # no join may make a box wider than this * its height (keeps numbers apart)
     merge_rounds: int = 4  # joining repeats on the grown boxes (a dotted 4 grows dash by dash)
     # -- touching digits --
-    split_aspect: float = 1.2  # a box wider than this * its height holds several touching digits...
+    split_aspect: float = 1.45  # a box wider than this * its height holds several touching digits...
     digit_aspect: float = 0.8  # ...about width / (this * height) of them (MNIST's 0-9 but 1)
     split_window: float = 0.35  # each cut goes at the ink minimum within this * digit width of its even spot
     max_split: int = 6  # wider than this many digits: a line or scribble, not a number
