@@ -9,7 +9,8 @@ import keras
 import numpy as np
 
 from train.__main__ import main
-from train.fit import TrainConfig, batch_maker
+from train.config import TrainConfig
+from train.fit import batch_maker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,12 @@ def test_bad_data_is_one_line_and_exit_2(tmp_path, capsys):
     assert main(["--data", str(bad), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and str(bad) in err and "\n" not in err
+
+
+def test_eval_only_without_a_model_is_one_line(tmp_path, sample_path, capsys):
+    assert main(["--data", str(sample_path), "--out", str(tmp_path), "--eval-only"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "digits.keras" in err and "\n" not in err
 
 
 def test_mirrored_strategy_over_logical_cpus(tmp_path, sample_path):

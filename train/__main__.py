@@ -10,7 +10,7 @@ from pathlib import Path
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from train.fit import TrainConfig  # noqa: F401  (only for the defaults below)
+    from train.config import TrainConfig  # no TensorFlow yet: --help and bad paths answer at once
 
     d = TrainConfig()
     p = argparse.ArgumentParser(prog="python -m train", description=__doc__)
@@ -48,8 +48,9 @@ def main(argv: list[str] | None = None) -> int:
 
     import tensorflow as tf
 
+    from train.config import TrainConfig
     from train.evaluate import evaluate, write_report
-    from train.fit import TrainConfig, save_record, train
+    from train.fit import save_record, train
 
     if args.logical_cpus > 1:
         cpu = tf.config.list_physical_devices("CPU")[0]
@@ -57,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     if args.eval_only:
         import keras
+
+        missing = [p for p in (out / "digits.keras", out / "digits.json") if not p.is_file()]
+        if missing:
+            print(f"error: {missing[0]}: no such file (train first, or point --out at the model's folder)",
+                  file=sys.stderr)
+            return 2
 
         model, record = keras.models.load_model(out / "digits.keras"), json.loads((out / "digits.json").read_text())
     else:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,27 +17,10 @@ import tensorflow as tf
 
 from edge.normalize import DEFAULT as NORMALIZE, to_mnist_batch
 from train import LABELS, REJECT_INDEX
-from train.augment import AugmentParams, augment_batch
+from train.augment import augment_batch
+from train.config import TrainConfig
 from train.model import build_model
 from train.nondigits import nondigit_batch
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    epochs: int = 30
-    batch_size: int = 128
-    learning_rate: float = 3e-3  # peak, reached after the warm-up, then cosine decay to zero
-    warmup_epochs: int = 1
-    weight_decay: float = 1e-4
-    label_smoothing: float = 0.05
-    validation: int = 5000  # training images held out for checkpoint selection and early stopping
-    validation_nondigits: int = 500  # generated marks added to the validation set
-    patience: int = 10  # epochs without a better validation accuracy before stopping
-    limit: int = 0  # use only this many training images (0 = all): for quick runs and tests
-    init: str = ""  # start from this saved model instead of a new one (a fine-tuning stage)
-    seed: int = 1
-    strategy: str = "default"  # default | mirrored | multiworker
-    augment: AugmentParams = field(default_factory=AugmentParams)
 
 
 def make_strategy(name: str) -> tf.distribute.Strategy:

@@ -1,0 +1,24 @@
+"""Training settings in one place, importable without TensorFlow (the CLI reads its defaults from here)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from train.augment import AugmentParams
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 30
+    batch_size: int = 128
+    learning_rate: float = 3e-3  # peak, reached after the warm-up, then cosine decay to zero
+    warmup_epochs: int = 1
+    weight_decay: float = 1e-4
+    label_smoothing: float = 0.05
+    validation: int = 5000  # training images held out for checkpoint selection and early stopping
+    validation_nondigits: int = 500  # generated marks added to the validation set
+    patience: int = 10  # epochs without a better validation accuracy before stopping
+    limit: int = 0  # use only this many training images (0 = all): for quick runs and tests
+    init: str = ""  # start from this saved model instead of a new one (a fine-tuning stage)
+    seed: int = 1
+    strategy: str = "default"  # default | mirrored | multiworker
+    augment: AugmentParams = field(default_factory=AugmentParams)
