@@ -14,7 +14,7 @@ from pathlib import Path
 
 import cv2
 
-from edge.capture import ImageFiles, Recorder, SourceError, open_source
+from edge.capture import ImageFiles, Recorder, SourceError, open_source, write_image
 from edge.classify import MODEL_ENV, Classifier, ModelError
 from edge.draw import FpsMeter, Window, annotate
 from edge.reader import Reader, ReadParams, parse_orientation
@@ -84,10 +84,16 @@ def _annotated_path(folder: Path, source: str) -> Path:
     return folder / f"{Path(source).stem}_read.jpg"
 
 
-def _write(path: Path, image) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(path), image):
-        raise SourceError(f"{path}: cannot write")
+def _open_jsonl(path: str | None):
+    """The --jsonl target: None, stdout for "-", else the file opened for writing (one-line error if it cannot be)."""
+    if not path:
+        return None
+    if path == "-":
+        return sys.stdout
+    try:
+        return open(path, "w")
+    except OSError as error:
+        raise SourceError(f"{path}: cannot write ({error.strerror or error})") from None
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
@@ -99,7 +105,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
         reading = reader.read(frame)
         print(json.dumps(reading.to_json(name)), flush=True)
         if args.annotate:
-            _write(_annotated_path(Path(args.annotate), name), annotate(frame, reading))
+            write_image(_annotated_path(Path(args.annotate), name), annotate(frame, reading))
     return 1 if images.failed else 0
 
 
@@ -114,7 +120,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("read:    " + " ".join(n.text for n in reading.numbers))
     print("written: " + " ".join(n["text"] for n in truth))
     out = _annotated_path(Path(args.out), "demo")
-    _write(out, annotate(frame, reading))
+    write_image(out, annotate(frame, reading))
     print(f"annotated picture: {out}")
     return 0
 
@@ -125,11 +131,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if window is not None and not window.available:
         print("note: no display or no GUI in this OpenCV build: running headless", file=sys.stderr)
         window = None
-    jsonl = None if not args.jsonl else sys.stdout if args.jsonl == "-" else open(args.jsonl, "w")
+    jsonl = _open_jsonl(args.jsonl)  # a bad path fails before the camera is opened
+    recorder = None
     meter, last_status, count = FpsMeter(), time.monotonic(), 0
-    with open_source(args.source) as source:
-        recorder = Recorder(args.save, fps=getattr(source, "fps", None)) if args.save else None
-        try:
+    try:
+        with open_source(args.source) as source:
+            recorder = Recorder(args.save, fps=getattr(source, "fps", None)) if args.save else None
             for name, frame in source.frames():
                 reading = reader.read(frame)
                 fps = meter.tick()
@@ -148,13 +155,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                 count += 1
                 if (window and not window.show(shown)) or count == args.frames:
                     break
-        finally:
-            if recorder:
-                recorder.close()
-            if window:
-                window.close()
-            if jsonl and jsonl is not sys.stdout:
-                jsonl.close()
+    finally:
+        if recorder:
+            recorder.close()
+        if window:
+            window.close()
+        if jsonl and jsonl is not sys.stdout:
+            jsonl.close()
     print(f"{count} frames" + (f", {meter.fps:.1f} FPS" if meter.fps else ""), file=sys.stderr)
     return 0
 

@@ -330,6 +330,21 @@ def open_source(spec: SourceSpec | list[SourceSpec], params: CaptureParams = DEF
     raise SourceError(f"{text}: no such file, folder or camera")
 
 
+def make_folder(path: Path) -> None:
+    """`path` and its parents as folders; `SourceError` (one line) where that is impossible."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SourceError(f"{path}: cannot create the folder ({error.strerror or error})") from None
+
+
+def write_image(path: Path, image: np.ndarray) -> None:
+    """Write a picture, making its folder first; `SourceError` when it cannot be written."""
+    make_folder(path.parent)
+    if not cv2.imwrite(str(path), image):
+        raise SourceError(f"{path}: cannot write")
+
+
 class Recorder(_Closing):
     """Writes frames to a video file (.mp4 .avi .mkv .mov) or, for any other path, a folder of JPEGs."""
 
@@ -339,7 +354,7 @@ class Recorder(_Closing):
         self._writer: cv2.VideoWriter | None = None
         self.count = 0
         if self.path.suffix.lower() not in VIDEO_SUFFIXES:
-            self.path.mkdir(parents=True, exist_ok=True)
+            make_folder(self.path)
 
     def write(self, frame: np.ndarray) -> None:
         suffix = self.path.suffix.lower()
@@ -349,7 +364,7 @@ class Recorder(_Closing):
                 raise SourceError(f"{name}: cannot write")
         else:
             if self._writer is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                make_folder(self.path.parent)
                 height, width = frame.shape[:2]
                 fourcc = cv2.VideoWriter_fourcc(*VIDEO_SUFFIXES[suffix])
                 self._writer = cv2.VideoWriter(str(self.path), fourcc, self.fps, (width, height))
