@@ -28,6 +28,11 @@ class DrawParams:
     font: int = cv2.FONT_HERSHEY_SIMPLEX
     reference_height: int = 720  # font_scale and thickness are for a frame this high
     font_scale: float = 0.6
+    min_font_scale: float = 0.35  # smallest font scale, so a thumbnail's labels stay readable
+    number_text: float = 1.3  # number labels (under their box) are this much larger than digit tags
+    fps_text: float = 1.2  # the FPS line is this much larger than digit tags...
+    fps_margin: int = 8  # ...drawn this many pixels from the frame's left and top edges...
+    fps_height: int = 30  # ...plus this much (scaled with the frame) down to its baseline
     thickness: int = 2
     number_margin: int = 6  # number boxes sit this far outside their digits' boxes
     show_confidence: bool = True
@@ -58,22 +63,23 @@ def annotate(frame: np.ndarray, reading: Reading, fps: float | None = None, para
     """A BGR copy of `frame` with the reading drawn on it (and the frame rate when given)."""
     image = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR) if frame.ndim == 2 else frame[:, :, :3].copy()
     size = max(image.shape[0], 1) / params.reference_height
-    scale = max(0.35, params.font_scale * size)
+    scale = max(params.min_font_scale, params.font_scale * size)
     thick = max(1, round(params.thickness * size))
     margin = max(2, round(params.number_margin * size))
     for number in reading.numbers:
         x, y, w, h = number.box
         cv2.rectangle(image, (x - margin, y - margin), (x + w + margin, y + h + margin), params.number_bgr, thick)
-        (_, text_h), _ = cv2.getTextSize(number.text, params.font, scale * 1.3, thick)
+        (_, text_h), _ = cv2.getTextSize(number.text, params.font, scale * params.number_text, thick)
         below = y + h + margin + text_h + 4 * thick
-        _text(image, number.text, (x - margin, below), scale * 1.3, thick, params.number_bgr, params)
+        _text(image, number.text, (x - margin, below), scale * params.number_text, thick, params.number_bgr, params)
     for digit in reading.digits:
         x, y, w, h = digit.box
         cv2.rectangle(image, (x, y), (x + w, y + h), params.digit_bgr, max(1, thick - 1))
         label = f"{digit.label} {digit.confidence:.0%}" if params.show_confidence else str(digit.label)
         _tag(image, label, (x, y), scale, max(1, thick - 1), params)
     if fps is not None:
-        _text(image, f"{fps:.1f} FPS", (8, round(30 * size) + 8), scale * 1.2, thick, params.text_bgr, params)
+        origin = (params.fps_margin, round(params.fps_height * size) + params.fps_margin)
+        _text(image, f"{fps:.1f} FPS", origin, scale * params.fps_text, thick, params.text_bgr, params)
     return image
 
 
