@@ -482,10 +482,3 @@ def warp_rect(box: Box, h_matrix: np.ndarray) -> Box:
     x0, y0 = np.floor(pts.reshape(-1, 2).min(0)).astype(int)
     x1, y1 = np.ceil(pts.reshape(-1, 2).max(0)).astype(int)
     return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
-
-
-def make_frames(digits: MnistTestSet, suite: Suite | str, count: int, seed: int = 0,
-                params: FrameParams = FrameParams()):
-    """`count` frames of a suite, one at a time (they are big: keep only what you need)."""
-    for i in range(count):
-        yield make_frame(digits, suite, i, seed, params)
