@@ -138,9 +138,12 @@ class LiveSource(_Closing):
                 continue
             failures += 1
             if failures >= self.params.failed_reads:
-                log.warning("%s: stopped giving frames, reopening", self.name)
+                # the same back-off as a failed open: a camera that opens but gives nothing is no busy loop
+                log.warning("%s: stopped giving frames, reopening in %.1f s", self.name, delay)
                 self._release()
                 failures = 0
+                self._stop.wait(delay)
+                delay = min(delay * 2, self.params.backoff_max_s)
 
     def _release(self) -> None:
         camera, self._camera = self._camera, None

@@ -120,11 +120,28 @@ def test_lost_camera_is_reopened_with_back_off(caplog):
         assert frame is not None and frame[0, 0] > 100, "never resumed after the camera came back"
         assert source.reconnects == 1 and cameras[0].released
     # exponential back-off: the waits double up to the cap, and each retry really waited that long
+    assert "fake: stopped giving frames, reopening in 0.1 s" in caplog.messages
     assert [m for m in caplog.messages if "retrying in" in m] == [
-        f"fake: unavailable, retrying in {d:.1f} s" for d in (0.1, 0.2, 0.4)]
-    gaps = np.diff(attempts[1:5])
-    assert all(gap >= wait * 0.9 for gap, wait in zip(gaps, (0.1, 0.2, 0.4))), gaps
+        f"fake: unavailable, retrying in {d:.1f} s" for d in (0.2, 0.4, 0.4)]
     assert "stopped giving frames" in caplog.text and "reopened" in caplog.text
+    gaps = np.diff(attempts[1:5])
+    assert all(gap >= wait * 0.9 for gap, wait in zip(gaps, (0.2, 0.4, 0.4))), gaps
+
+
+def test_camera_that_opens_but_gives_nothing_is_reopened_with_back_off():
+    """No busy loop: each reopen of a silent camera waits longer than the one before."""
+    opened = []
+
+    def opener():
+        opened.append(time.monotonic())
+        return FakeCamera(0, lives=0)
+
+    params = replace(FAST, backoff_start_s=0.05, backoff_max_s=0.2)
+    with pytest.raises(SourceError):
+        LiveSource("silent", opener, params)
+    assert len(opened) <= 10, "reopened in a busy loop"
+    gaps = np.diff(opened)
+    assert len(gaps) >= 2 and all(b >= a * 1.5 for a, b in zip(gaps, gaps[1:3])), gaps
 
 
 def test_live_source_hands_over_the_newest_frame_only():
