@@ -93,7 +93,11 @@ def run_setting(model: Path, frame_paths: list[Path], cores: int, threads: int, 
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
         return {**base, "error": lines[-1]}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    lines = done.stdout.strip().splitlines()
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        return {**base, "error": f"no result from the child process ({(lines or ['no output'])[-1][:80]})"}
 
 
 def main(argv: list[str] | None = None) -> int:
