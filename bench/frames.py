@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from edge.group import union
+
 Box = tuple[int, int, int, int]  # x, y, w, h in frame pixels
 
 
@@ -188,12 +190,6 @@ def tight_box(mask: np.ndarray, x: int = 0, y: int = 0) -> Box | None:
     if xs.size == 0:
         return None
     return x + int(xs.min()), y + int(ys.min()), int(xs.max() - xs.min()) + 1, int(ys.max() - ys.min()) + 1
-
-
-def union(boxes: list[Box]) -> Box:
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
-    return x0, y0, x1 - x0, y1 - y0
 
 
 class Page:

@@ -38,7 +38,8 @@ class Number:
     digits: list[Digit] = field(default_factory=list)
 
 
-def _union(boxes: list[Box]) -> Box:
+def union(boxes: list[Box]) -> Box:
+    """The smallest (x, y, w, h) box holding all `boxes`."""
     x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
     x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
     return x0, y0, x1 - x0, y1 - y0
@@ -74,7 +75,7 @@ def _numbers(line: list[Digit], params: GroupParams) -> list[Number]:
         if gap > params.number_gap * max(prev.box[3], digit.box[3]):
             runs.append([])
         runs[-1].append(digit)
-    return [Number("".join(str(d.label) for d in run), _union([d.box for d in run]), run) for run in runs]
+    return [Number("".join(str(d.label) for d in run), union([d.box for d in run]), run) for run in runs]
 
 
 def group_numbers(digits: list[Digit], params: GroupParams = DEFAULT) -> tuple[list[Digit], list[Number]]:
