@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the whole network)")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--source", help="camera for the live view (as for run; default: uploads only)")
-    serve.add_argument("--max-upload-mb", type=float, default=8.0, help="larger uploads get 413")
+    serve.add_argument("--max-upload-mb", type=float, help="larger uploads get 413 (default: WebParams, 8 MB)")
     serve.set_defaults(func=cmd_serve)
     return parser
 

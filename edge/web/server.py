@@ -385,7 +385,7 @@ def _interrupt(signum: int, frame) -> None:
 
 
 def serve(model: str | None, host: str, port: int, source: str | None, threads: int,
-          max_upload_mb: float = DEFAULT.max_upload_mb) -> None:
+          max_upload_mb: float | None = None) -> None:
     """Run the page until Ctrl+C; binds to `host` (localhost unless told otherwise)."""
     sock = listen(host, port)
     try:
