@@ -30,15 +30,15 @@ class NormalizeParams:
 DEFAULT = NormalizeParams()
 
 
-def ink_box(ink: np.ndarray, threshold: int = DEFAULT.ink_threshold) -> tuple[int, int, int, int] | None:
-    """Tight (x, y, w, h) box of the pixels brighter than `threshold`, or None when there are none."""
-    x, y, w, h = cv2.boundingRect((ink > threshold).view(np.uint8))
-    return (x, y, w, h) if w else None
-
-
 def _ink_mask(ink: np.ndarray, threshold: int) -> np.ndarray:
     """0/1 uint8 map of the pixels brighter than `threshold` (what contours and boxes are measured on)."""
     return (ink > threshold).view(np.uint8)
+
+
+def ink_box(ink: np.ndarray, threshold: int = DEFAULT.ink_threshold) -> tuple[int, int, int, int] | None:
+    """Tight (x, y, w, h) box of the pixels brighter than `threshold`, or None when there are none."""
+    x, y, w, h = cv2.boundingRect(_ink_mask(ink, threshold))
+    return (x, y, w, h) if w else None
 
 
 def _mask_stroke_ratio(mask: np.ndarray) -> float:
