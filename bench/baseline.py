@@ -93,7 +93,7 @@ class HogSvm(Baseline):
 
     def __init__(self, params: HogSvmParams = HogSvmParams()):
         self.params = params
-        self.weights = np.zeros((params.cells * params.cells * params.bins + 1, 10), np.float32)
+        self.weights = np.zeros((params.cells * params.cells * params.bins + 1, len(LABELS)), np.float32)
 
     def features(self, batch: np.ndarray) -> np.ndarray:
         """HOG of each deskewed crop, with a constant 1 for the bias."""
@@ -107,7 +107,7 @@ class HogSvm(Baseline):
         rng = np.random.default_rng(p.seed)
         pick = rng.permutation(len(x_train))[: p.train_count]
         x = self.features(to_mnist_batch(x_train[pick], self.normalize_params))
-        y = np.where(np.arange(10) == np.asarray(y_train[pick])[:, None], 1.0, -1.0).astype(np.float32)
+        y = np.where(np.arange(len(LABELS)) == np.asarray(y_train[pick])[:, None], 1.0, -1.0).astype(np.float32)
         w = self.weights
         decay = 1.0 / (p.c * len(x))
         m, v = np.zeros_like(w), np.zeros_like(w)
@@ -127,8 +127,8 @@ class HogSvm(Baseline):
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
         if len(batch) == 0:
-            return np.zeros((0, 10), np.float32)
-        return one_hot((self.features(batch) @ self.weights).argmax(axis=1), 10)
+            return np.zeros((0, len(LABELS)), np.float32)
+        return one_hot((self.features(batch) @ self.weights).argmax(axis=1), len(LABELS))
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ class Tesseract(Baseline):
     def predict(self, batch: np.ndarray) -> np.ndarray:
         """All crops of a batch as the pages of one tesseract run (one start-up per frame)."""
         if len(batch) == 0:
-            return np.zeros((0, 10), np.float32)
+            return np.zeros((0, len(LABELS)), np.float32)
         p = self.params
         with tempfile.TemporaryDirectory() as tmp:
             names = []
@@ -182,4 +182,4 @@ class Tesseract(Baseline):
             text = text.strip()
             if len(text) == 1 and text.isdigit():
                 labels[i] = int(text)
-        return one_hot(labels, 10)
+        return one_hot(labels, len(LABELS))
