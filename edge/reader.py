@@ -44,7 +44,6 @@ class Reading:
     shape: tuple[int, int]  # (height, width) of the frame the boxes refer to
     segment_ms: float = 0.0
     classify_ms: float = 0.0
-    candidates: int = 0  # how many candidates segmentation offered (accepted or not), over all turns tried
 
     @property
     def timings(self) -> dict[str, float]:
@@ -186,5 +185,4 @@ class Reader:
             shape=shape,
             segment_ms=(segmented - start) * 1000,
             classify_ms=(classified - segmented) * 1000,
-            candidates=len(patches),
         )
