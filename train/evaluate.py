@@ -68,11 +68,17 @@ def evaluate(model, x_test: np.ndarray, y_test: np.ndarray, progress=print) -> d
             "confusion": matrix.tolist()}
 
 
-def plot_confusion(matrix: np.ndarray, path: Path) -> None:
+def pyplot():
+    """matplotlib's pyplot on the file-only backend (no display needed), loaded only when plotting."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def plot_confusion(matrix: np.ndarray, path: Path) -> None:
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 6))
     shown = np.log1p(matrix)
     ax.imshow(shown, cmap="Blues")
@@ -92,10 +98,7 @@ def plot_confusion(matrix: np.ndarray, path: Path) -> None:
 
 
 def plot_robustness(report: dict, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     rows = [r for r in report["conditions"] if r["kind"] == "rotation"]
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot([r["angle"] for r in rows], [100 * r["accuracy"] for r in rows], "o-", label="this model")
