@@ -60,6 +60,29 @@ def png_header(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
 
 
+def bmp_header(width: int, height: int) -> bytes:
+    """File header and BITMAPINFOHEADER claiming width x height (negative height: top-down rows)."""
+    return b"BM" + struct.pack("<IHHI", 54, 0, 0, 54) + struct.pack("<IiiHH", 40, width, height, 1, 24)
+
+
+def webp_header(chunk: bytes, width: int, height: int) -> bytes:
+    """A RIFF/WEBP file whose first chunk (VP8, VP8L or VP8X) claims width x height."""
+    payload = {
+        b"VP8 ": b"\x10\x02\x00\x9d\x01\x2a" + struct.pack("<HH", width, height),
+        b"VP8L": b"\x2f" + struct.pack("<I", (width - 1) | (height - 1) << 14),
+        b"VP8X": bytes(4) + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little"),
+    }[chunk]
+    return b"RIFF" + struct.pack("<I", 12 + len(payload)) + b"WEBP" + chunk + struct.pack("<I", len(payload)) + payload
+
+
+def tiff_header(width: int, height: int, order: str = "<", kind: int = 4) -> bytes:
+    """A TIFF whose first IFD has ImageWidth and ImageLength as SHORT (3) or LONG (4) values."""
+    value = order + ("HH" if kind == 3 else "I")
+    entries = b"".join(struct.pack(order + "HHI", tag, kind, 1) + struct.pack(value, side, *[0] * (kind == 3))
+                       for tag, side in ((256, width), (257, height)))
+    return (b"II*\0" if order == "<" else b"MM\0*") + struct.pack(order + "IH", 8, 2) + entries + bytes(4)
+
+
 def test_read_answers_exactly_what_edge_detect_prints(client, classifier):
     expected = Reader(classifier).read(read_image(SAMPLE)).to_json("sample.jpg")
     with SAMPLE.open("rb") as f:
@@ -122,11 +145,40 @@ def test_a_decompression_bomb_is_refused_before_decoding(client):
     assert "30000x30000" in answer.get_json()["error"]
 
 
-def test_encoded_size_reads_png_and_jpeg_headers():
-    image = np.zeros((45, 123, 3), np.uint8)
-    assert encoded_size(png(image)) == (123, 45)
-    assert encoded_size(cv2.imencode(".jpg", image)[1].tobytes()) == (123, 45)
-    assert encoded_size(cv2.imencode(".bmp", image)[1].tobytes()) is None
+@pytest.mark.parametrize("header, side", [
+    (bmp_header(20_000, 20_000), 20_000), (bmp_header(20_000, -20_000), 20_000),
+    (webp_header(b"VP8 ", 16_000, 16_000), 16_000),  # VP8 and VP8L sides stop at 16383
+    (webp_header(b"VP8L", 16_000, 16_000), 16_000), (webp_header(b"VP8X", 20_000, 20_000), 20_000),
+    (tiff_header(20_000, 20_000), 20_000), (tiff_header(20_000, 20_000, ">"), 20_000),
+    (tiff_header(20_000, 20_000, "<", kind=3), 20_000), (tiff_header(20_000, 20_000, ">", kind=3), 20_000),
+], ids=["bmp", "bmp-top-down", "webp-vp8", "webp-vp8l", "webp-vp8x", "tiff-le", "tiff-be", "tiff-le-short",
+        "tiff-be-short"])
+def test_a_bomb_in_any_header_format_is_refused_before_decoding(client, header, side):
+    assert encoded_size(header) == (side, side)
+    answer = client.post("/api/read", data=header, content_type="application/octet-stream")
+    assert answer.status_code == 413
+    assert f"{side}x{side}" in answer.get_json()["error"]
+
+
+@pytest.mark.parametrize("ext, channels, options", [
+    (".png", 3, []), (".jpg", 3, []), (".bmp", 3, []), (".tiff", 3, []),
+    (".webp", 3, [cv2.IMWRITE_WEBP_QUALITY, 80]),  # lossy: VP8
+    (".webp", 3, [cv2.IMWRITE_WEBP_QUALITY, 101]),  # lossless: VP8L
+    (".webp", 4, [cv2.IMWRITE_WEBP_QUALITY, 80]),  # lossy with alpha: VP8X
+])
+def test_real_images_report_their_size_and_are_still_read(client, ext, channels, options):
+    image = np.full((45, 123, channels), 255, np.uint8)
+    ok, encoded = cv2.imencode(ext, image, options)
+    assert ok, f"this OpenCV cannot encode {ext}"
+    assert encoded_size(encoded.tobytes()) == (123, 45)
+    answer = client.post("/api/read", data={"image": (io.BytesIO(encoded.tobytes()), f"x{ext}")})
+    assert answer.status_code == 200, answer.get_json()
+
+
+def test_encoded_size_is_none_for_unknown_or_truncated_headers():
+    for data in (b"GIF89a", png_header(5, 5)[:20], bmp_header(5, 5)[:20], webp_header(b"VP8X", 5, 5)[:26],
+                 tiff_header(5, 5)[:20], b"II*\0" + struct.pack("<I", 10_000)):
+        assert encoded_size(data) is None, data
 
 
 def test_decode_image_gives_bgr_and_puts_transparency_on_white():

@@ -60,11 +60,29 @@ class TooLarge(RequestEntityTooLarge):
 
 
 def encoded_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a PNG or JPEG header without decoding it, None for other formats."""
-    if data.startswith(PNG_MAGIC) and len(data) >= 24:
-        return struct.unpack(">II", data[16:24])
-    if not data.startswith(b"\xff\xd8"):
+    """(width, height) from a PNG, JPEG, BMP, WebP or TIFF header without decoding it.
+
+    None for other formats and for headers cut too short to tell; OpenCV then decodes under its own limits.
+    """
+    try:
+        if data.startswith(PNG_MAGIC):
+            return struct.unpack_from(">II", data, 16)
+        if data.startswith(b"\xff\xd8"):
+            return _jpeg_size(data)
+        if data.startswith(b"BM"):  # a negative height is top-down; the old 12-byte core header has 16-bit sides
+            core = struct.unpack_from("<I", data, 14)[0] == 12
+            width, height = struct.unpack_from("<hh" if core else "<ii", data, 18)
+            return abs(width), abs(height)
+        if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+            return _webp_size(data)
+        if data[:4] in (b"II*\0", b"MM\0*"):
+            return _tiff_size(data)
+    except struct.error:
         return None
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     i = 2
     while i + 9 <= len(data):  # walk the JPEG segments to the frame header (SOF0..SOF15 but DHT/JPG/DAC)
         if data[i] != 0xFF:
@@ -81,6 +99,33 @@ def encoded_size(data: bytes) -> tuple[int, int] | None:
             return width, height
         i += 2 + struct.unpack(">H", data[i + 2 : i + 4])[0]
     return None
+
+
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    """From the first chunk: VP8 (lossy), VP8L (lossless) or VP8X (extended: the canvas of all frames)."""
+    chunk = data[12:16]
+    if chunk == b"VP8 ":  # 14-bit sides after the frame tag and the 9d 01 2a start code
+        width, height = struct.unpack_from("<HH", data, 26)
+        return width & 0x3FFF, height & 0x3FFF
+    if chunk == b"VP8L":  # 14-bit sides minus one, packed after the 0x2f signature
+        bits = struct.unpack_from("<I", data, 21)[0]
+        return (bits & 0x3FFF) + 1, (bits >> 14 & 0x3FFF) + 1
+    if chunk == b"VP8X" and len(data) >= 30:  # 24-bit sides minus one after flags and reserved bytes
+        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+    return None
+
+
+def _tiff_size(data: bytes) -> tuple[int, int] | None:
+    """ImageWidth (256) and ImageLength (257) of the first IFD, the page OpenCV decodes."""
+    order = "<" if data.startswith(b"II") else ">"
+    ifd = struct.unpack_from(order + "I", data, 4)[0]
+    count = struct.unpack_from(order + "H", data, ifd)[0]
+    sides = {}
+    for entry in range(ifd + 2, min(ifd + 2 + 12 * count, len(data) - 11), 12):
+        tag, kind = struct.unpack_from(order + "HH", data, entry)
+        if tag in (256, 257):  # SHORT (3) or LONG, left-aligned in the 4-byte value field
+            sides[tag] = struct.unpack_from(order + ("H" if kind == 3 else "I"), data, entry + 8)[0]
+    return (sides[256], sides[257]) if len(sides) == 2 else None
 
 
 def decode_image(data: bytes, params: WebParams = DEFAULT) -> np.ndarray:
