@@ -1,13 +1,16 @@
 """Command line: `python -m edge run|detect|demo|serve` (see docs/edge.md).
 
 Only parses arguments and calls the modules. Every expected failure ends as one line on stderr and a
-non-zero exit: 1 for a bad model, source or input, 2 for bad arguments, 130 for Ctrl+C.
+non-zero exit: 1 for a bad model, source or input, 2 for bad arguments, 130 for Ctrl+C. Output piped
+into a reader that stops early (`| head`) ends quietly with 141, as SIGPIPE ends Unix tools.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -84,16 +87,28 @@ def _annotated_path(folder: Path, source: str) -> Path:
     return folder / f"{Path(source).stem}_read.jpg"
 
 
+@contextlib.contextmanager
+def _writing(path: str):
+    """Opening, writing or closing the --jsonl target: an OSError (disk full, no such folder) becomes one line.
+
+    BrokenPipeError goes on to `main`: the reader of a pipe has had enough, which is no error of ours.
+    """
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise SourceError(f"{path}: cannot write ({error.strerror or error})") from None
+
+
 def _open_jsonl(path: str | None):
-    """The --jsonl target: None, stdout for "-", else the file opened for writing (one-line error if it cannot be)."""
+    """The --jsonl target: None, stdout for "-", else the file opened for writing."""
     if not path:
         return None
     if path == "-":
         return sys.stdout
-    try:
+    with _writing(path):
         return open(path, "w")
-    except OSError as error:
-        raise SourceError(f"{path}: cannot write ({error.strerror or error})") from None
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
@@ -145,8 +160,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                     recorder.write(shown)
                 if jsonl:
                     record = {**reading.to_json(name), "frame": count, "time": round(time.time(), 3)}
-                    jsonl.write(json.dumps(record) + "\n")
-                    jsonl.flush()
+                    with _writing(args.jsonl):
+                        jsonl.write(json.dumps(record) + "\n")
+                        jsonl.flush()
                 if time.monotonic() - last_status >= STATUS_EVERY_S:
                     last_status = time.monotonic()
                     numbers = " ".join(n.text for n in reading.numbers) or "-"
@@ -161,7 +177,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if window:
             window.close()
         if jsonl and jsonl is not sys.stdout:
-            jsonl.close()
+            with _writing(args.jsonl):  # after a failed write the unwritten line fails here again
+                jsonl.close()
     print(f"{count} frames" + (f", {meter.fps:.1f} FPS" if meter.fps else ""), file=sys.stderr)
     return 0
 
@@ -193,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's exit flush would fail again
+        return 141
 
 
 if __name__ == "__main__":

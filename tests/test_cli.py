@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -123,6 +124,28 @@ def test_run_on_a_video_writes_jsonl_and_annotated_video(tmp_path):
     lines = records(done)
     assert [r["frame"] for r in lines] == [0, 1, 2] and all(len(r["numbers"]) >= 5 for r in lines)
     assert (tmp_path / "out.avi").stat().st_size > 0 and "3 frames" in done.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="/dev/full (always disk full) is Linux's")
+def test_a_failed_jsonl_write_is_a_one_line_error():
+    done = edge("run", "--model", model(), "--source", str(SAMPLE), "--headless", "--jsonl", "/dev/full")
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: /dev/full: cannot write (No space left on device)"], done.stderr
+
+
+@pytest.mark.parametrize("args", [("run", "--source", str(SAMPLE), "--headless", "--jsonl", "-"),
+                                  ("detect", str(SAMPLE))])
+def test_stdout_closed_by_its_reader_ends_quietly(args):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head` that has already quit: the first record meets a broken pipe
+    try:
+        done = subprocess.run([sys.executable, "-m", "edge", args[0], "--model", model(), *args[1:]], cwd=ROOT,
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141
+    assert "Traceback" not in done.stderr and "error" not in done.stderr.lower(), done.stderr
 
 
 def test_demo_writes_the_annotated_sample(tmp_path):
