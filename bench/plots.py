@@ -18,6 +18,8 @@ class PlotParams:
     wrong_bgr: tuple[int, int, int] = (0, 150, 255)  # misread: orange
     extra_bgr: tuple[int, int, int] = (255, 0, 255)  # reported where there is no digit: magenta
     candidate_bgr: tuple[int, int, int] = (160, 160, 160)  # every box the segmentation offered: thin grey
+    label_scale: float = 0.5  # font scale of the missed/misread labels under the boxes
+    label_thickness: int = 1  # their stroke, under an outline two pixels wider
     example_scale: float = 0.5  # examples are shown at this scale, four to a picture (2 x 2)
     examples: int = 4
 
@@ -82,7 +84,7 @@ def confusion_plot(confusion: np.ndarray, path: Path, title: str, params: PlotPa
 def mark_errors(frame: Frame, reading, score: FrameScore, params: PlotParams = DEFAULT) -> np.ndarray:
     """The runner's own overlay (digit boxes) plus the errors: missed truth red, misreads orange, extras magenta;
     thin grey boxes are the segmentation's candidates (a red digit inside one was turned down by the classifier)."""
-    from edge.draw import annotate
+    from edge.draw import annotate, outlined_text
     from edge.segment import find_candidates
 
     image = annotate(frame.image, replace(reading, numbers=[]))
@@ -92,20 +94,17 @@ def mark_errors(frame: Frame, reading, score: FrameScore, params: PlotParams = D
     for j in score.missed:
         x, y, w, h = frame.digits[j].box
         cv2.rectangle(image, (x - 2, y - 2), (x + w + 1, y + h + 1), params.miss_bgr, 2)
-        _label(image, f"{frame.digits[j].label}?", (x, y + h + 14), params.miss_bgr)
+        outlined_text(image, f"{frame.digits[j].label}?", (x, y + h + 14), params.label_scale,
+                      params.label_thickness, params.miss_bgr)
     for j, i in score.wrong:
         x, y, w, h = frame.digits[j].box
         cv2.rectangle(image, (x - 2, y - 2), (x + w + 1, y + h + 1), params.wrong_bgr, 2)
-        _label(image, f"{frame.digits[j].label} read {reading.digits[i].label}", (x, y + h + 14), params.wrong_bgr)
+        outlined_text(image, f"{frame.digits[j].label} read {reading.digits[i].label}", (x, y + h + 14),
+                      params.label_scale, params.label_thickness, params.wrong_bgr)
     for i in score.extra:
         x, y, w, h = reading.digits[i].box
         cv2.rectangle(image, (x - 2, y - 2), (x + w + 1, y + h + 1), params.extra_bgr, 1)
     return image
-
-
-def _label(image: np.ndarray, text: str, origin: tuple[int, int], bgr) -> None:
-    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3, cv2.LINE_AA)
-    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.5, bgr, 1, cv2.LINE_AA)
 
 
 def pick_examples(scores: list[FrameScore], count: int) -> list[int]:

@@ -41,8 +41,9 @@ class DrawParams:
 DEFAULT = DrawParams()
 
 
-def _text(image: np.ndarray, text: str, origin: tuple[int, int], scale: float, thick: int, color, params: DrawParams):
-    """Outlined text: a dark outline under the coloured glyphs."""
+def outlined_text(image: np.ndarray, text: str, origin: tuple[int, int], scale: float, thick: int, color,
+                  params: DrawParams = DEFAULT) -> None:
+    """Text with a dark outline under the coloured glyphs, readable on any background (drawn in place)."""
     cv2.putText(image, text, origin, params.font, scale, params.shadow_bgr, thick + 2, cv2.LINE_AA)
     cv2.putText(image, text, origin, params.font, scale, color, thick, cv2.LINE_AA)
 
@@ -71,7 +72,8 @@ def annotate(frame: np.ndarray, reading: Reading, fps: float | None = None, para
         cv2.rectangle(image, (x - margin, y - margin), (x + w + margin, y + h + margin), params.number_bgr, thick)
         (_, text_h), _ = cv2.getTextSize(number.text, params.font, scale * params.number_text, thick)
         below = y + h + margin + text_h + 4 * thick
-        _text(image, number.text, (x - margin, below), scale * params.number_text, thick, params.number_bgr, params)
+        outlined_text(image, number.text, (x - margin, below), scale * params.number_text, thick, params.number_bgr,
+                      params)
     for digit in reading.digits:
         x, y, w, h = digit.box
         cv2.rectangle(image, (x, y), (x + w, y + h), params.digit_bgr, max(1, thick - 1))
@@ -79,7 +81,7 @@ def annotate(frame: np.ndarray, reading: Reading, fps: float | None = None, para
         _tag(image, label, (x, y), scale, max(1, thick - 1), params)
     if fps is not None:
         origin = (params.fps_margin, round(params.fps_height * size) + params.fps_margin)
-        _text(image, f"{fps:.1f} FPS", origin, scale * params.fps_text, thick, params.text_bgr, params)
+        outlined_text(image, f"{fps:.1f} FPS", origin, scale * params.fps_text, thick, params.text_bgr, params)
     return image
 
 

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from edge.draw import FpsMeter, Window, annotate
+from edge.draw import DEFAULT, FpsMeter, Window, annotate, outlined_text
 from edge.group import Digit, Number
 from edge.reader import Reading
 
@@ -33,6 +33,14 @@ def test_gray_frame_and_fps():
     assert plain.shape == (360, 480, 3) and (plain == 90).all()
     with_fps = annotate(frame, Reading([], [], 0, frame.shape), fps=12.5)
     assert np.any(with_fps[:40, :120] != 90)
+
+
+def test_outlined_text_is_the_colour_inside_a_dark_outline():
+    image = np.full((60, 240, 3), 128, np.uint8)
+    outlined_text(image, "7 read 1", (10, 40), 0.8, 1, (0, 150, 255))
+    colours = {tuple(int(c) for c in pixel) for pixel in image.reshape(-1, 3)}
+    assert (0, 150, 255) in colours and DEFAULT.shadow_bgr in colours  # glyphs and their outline
+    assert (image[:, 200:] == 128).all()  # in place, where the text goes only
 
 
 def test_fps_meter_smooths():
