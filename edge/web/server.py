@@ -135,7 +135,7 @@ def decode_image(data: bytes, params: WebParams = DEFAULT) -> np.ndarray:
     PNGs keep their alpha channel long enough to composite it onto white (a canvas export is transparent).
     """
     if not data:
-        raise BadImage("empty upload: send a PNG or JPEG image")
+        raise BadImage("empty upload: send a PNG, JPEG, WebP, BMP or TIFF image")
     size = encoded_size(data)
     if size is not None and size[0] * size[1] > params.max_pixels:
         raise TooLarge(f"image is {size[0]}x{size[1]} pixels, over the limit of {params.max_pixels:,}")
@@ -145,7 +145,7 @@ def decode_image(data: bytes, params: WebParams = DEFAULT) -> np.ndarray:
     except cv2.error:  # OpenCV's own size checks
         image = None
     if image is None:
-        raise BadImage("not an image that can be read: send a PNG or JPEG")
+        raise BadImage("not an image that can be read: send a PNG, JPEG, WebP, BMP or TIFF")
     if image.dtype == np.uint16:
         image = (image >> 8).astype(np.uint8)
     if image.ndim == 2:
