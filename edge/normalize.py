@@ -58,6 +58,19 @@ def stroke_ratio(ink: np.ndarray, threshold: int = DEFAULT.ink_threshold) -> flo
     return _mask_stroke_ratio(_ink_mask(ink, threshold))
 
 
+def center_of_mass(image: np.ndarray) -> tuple[float, float] | None:
+    """(x, y) centre of mass of a float32 image in pixel indices, or None when it has no mass.
+
+    Not `cv2.moments`: that reads an N×2 float array (a 2-pixel-wide upright "1" after the resize) as
+    N points of a contour and returns garbage. The float64 sums are exact, so a centre at exactly .5
+    always rounds the same way."""
+    rows, cols = image.sum(1, dtype=np.float64), image.sum(0, dtype=np.float64)
+    total = rows.sum()
+    if total <= 0:
+        return None
+    return float(cols @ np.arange(len(cols)) / total), float(rows @ np.arange(len(rows)) / total)
+
+
 def _dilate_by(ink: np.ndarray, ratio: float, params: NormalizeParams) -> np.ndarray:
     """`ink` (stroke ratio `ratio`) dilated to about the target stroke, or itself when it needs none."""
     if ratio == 0.0 or ratio >= params.min_stroke:
@@ -106,12 +119,11 @@ def _to_mnist_into(out: np.ndarray, ink: np.ndarray, params: NormalizeParams) ->
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     small = cv2.resize(crop, (new_w, new_h), interpolation=interpolation)
     small *= 255.0 / max(cv2.minMaxLoc(small)[1], 1e-6)
-    moments = cv2.moments(small)
-    if moments["m00"] <= 0:
+    mass = center_of_mass(small)
+    if mass is None:
         return
     # a whole-pixel shift keeps the strokes as sharp as MNIST's; the centre lands within half a pixel
-    dx = round(params.center - moments["m10"] / moments["m00"])
-    dy = round(params.center - moments["m01"] / moments["m00"])
+    dx, dy = round(params.center - mass[0]), round(params.center - mass[1])
     # the shifted image, cut to the size x size canvas (what a nearest-neighbour warpAffine by (dx, dy) gives)
     x0, y0 = max(0, dx), max(0, dy)
     x1, y1 = min(params.size, dx + new_w), min(params.size, dy + new_h)

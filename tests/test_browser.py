@@ -95,7 +95,11 @@ def predicted(driver) -> str:
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver.find_element(By.ID, "predict").click()
-    WebDriverWait(driver, WAIT_S).until(ec.visibility_of_element_located((By.ID, "digit-result")))
+    shown = ec.any_of(ec.visibility_of_element_located((By.ID, "digit-result")),
+                      ec.visibility_of_element_located((By.ID, "digit-error")))
+    WebDriverWait(driver, WAIT_S).until(shown)
+    error = driver.find_element(By.ID, "digit-error")
+    assert not error.is_displayed(), f"the page answered with an error: {error.text}"
     return driver.find_element(By.ID, "digit-label").text
 
 

@@ -13,7 +13,7 @@ SAMPLE = np.load(Path(__file__).parent / "data" / "mnist_sample.npz")
 
 
 def centre_of_mass(img: np.ndarray) -> tuple[float, float]:
-    m = cv2.moments(img.astype(np.float32))
+    m = cv2.moments(img)  # uint8 28x28: always read as an image
     return m["m10"] / m["m00"], m["m01"] / m["m00"]
 
 
@@ -82,10 +82,12 @@ def reference_to_mnist(ink: np.ndarray, p: NormalizeParams = NormalizeParams()) 
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     small *= 255.0 / max(float(small.max()), 1e-6)
-    m = cv2.moments(small)
-    if m["m00"] <= 0:
+    if small.sum() <= 0:
         return out
-    shift = np.float32([[1, 0, round(p.center - m["m10"] / m["m00"])], [0, 1, round(p.center - m["m01"] / m["m00"])]])
+    ys, xs = np.indices(small.shape)  # not cv2.moments: it takes an N x 2 float image for N points
+    mass = small.astype(np.float64)  # exact sums: a centre at exactly .5 rounds the same way every time
+    cx, cy = (xs * mass).sum() / mass.sum(), (ys * mass).sum() / mass.sum()
+    shift = np.float32([[1, 0, round(p.center - cx)], [0, 1, round(p.center - cy)]])
     placed = cv2.warpAffine(small, shift, (p.size, p.size), flags=cv2.INTER_NEAREST, borderValue=0)
     return np.clip(placed + 0.5, 0, 255).astype(np.uint8)
 
@@ -128,3 +130,16 @@ def test_outputs_are_byte_identical_to_the_reference_implementation():
     for patch, want in zip(patches, expected):
         np.testing.assert_array_equal(to_mnist(patch), want)
     np.testing.assert_array_equal(to_mnist_batch(patches), expected)
+
+
+@pytest.mark.parametrize("width", [14, 22, 30])
+def test_an_upright_bar_that_shrinks_to_two_pixels_wide_is_kept(width):
+    """A drawn "1" about 9x taller than wide becomes 20x2 after the resize; it must stay a centred bar."""
+    ink = np.zeros((280, 280), np.uint8)
+    cv2.line(ink, (140, 50), (140, 230), 255, width, cv2.LINE_AA)
+    out = to_mnist(ink)
+    assert out.max() == 255
+    cx, cy = centre_of_mass(out)
+    assert abs(cx - 14) <= 1 and abs(cy - 14) <= 1
+    _, _, w, h = ink_box(out)
+    assert h == 20 and w <= 4
