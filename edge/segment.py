@@ -72,7 +72,6 @@ class SegmentParams:
     stroke_elongation: float = 12.0  # ink whose moment ellipse is this many times longer than wide: a thin stroke...
     stroke_length: float = 1.8  # ...and one longer than this * the median candidate is a rule or a line, not a 1
     stroke_neighbours: int = 3  # the median needs at least this many other candidates to mean anything
-    line_elongation: float = 18.0  # this elongated is a drawn line at any length: MNIST 1s stay under 9, pen 1s near 12
     ink_margin: int = 1  # the patch keeps this many pixels of soft (anti-aliased) ink around the strokes
 
 
@@ -336,27 +335,22 @@ def find_candidates(frame: np.ndarray, params: SegmentParams = DEFAULT) -> list[
     return _drop_long_strokes(candidates, params)
 
 
-def elongation(ink: np.ndarray) -> float:
-    """How many times longer than wide the ellipse of the ink's second moments is: 1 for a round blob."""
+def _is_stroke(ink: np.ndarray, params: SegmentParams) -> bool:
+    """One straight stroke: the ellipse of the ink's second moments is far longer than wide."""
     m = cv2.moments(ink)
     spread = np.hypot(2 * m["mu11"], m["mu20"] - m["mu02"])
     major, minor = m["mu20"] + m["mu02"] + spread, m["mu20"] + m["mu02"] - spread
-    if major <= 0:
-        return 1.0
-    return float(np.sqrt(major / minor)) if minor > 0 else float("inf")
+    return major > 0 and minor <= major / params.stroke_elongation**2
 
 
 def _drop_long_strokes(candidates: list[Candidate], params: SegmentParams) -> list[Candidate]:
-    """A straight stroke that is very thin for its length, or much longer than the frame's other candidates,
-    is a ruler line or an underline: on its own it would read as a confident "1"."""
-    if not candidates:
+    """A straight stroke much longer than the frame's other candidates is a ruler line or an underline:
+    on its own it would read as a confident "1"."""
+    if len(candidates) <= params.stroke_neighbours:
         return candidates
     sides = np.array([max(c.box[2:]) for c in candidates])
-    stretch = np.array([elongation(c.ink) for c in candidates])
-    many = len(candidates) > params.stroke_neighbours
-    too_long = sides > params.stroke_length * np.median(sides) if many else np.zeros(len(candidates), bool)
-    line = (stretch >= params.line_elongation) | (too_long & (stretch >= params.stroke_elongation))
-    return [c for c, drop in zip(candidates, line) if not drop]
+    limit = params.stroke_length * np.median(sides)
+    return [c for c, side in zip(candidates, sides) if side <= limit or not _is_stroke(c.ink, params)]
 
 
 def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tuple[int, int],

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from edge.normalize import to_mnist
-from edge.segment import Candidate, SegmentParams, _join_pieces, elongation, find_candidates, ink_map
+from edge.segment import Candidate, SegmentParams, _join_pieces, find_candidates, ink_map
 
 SAMPLE = np.load(Path(__file__).parent / "data" / "mnist_sample.npz")
 H, W = 480, 640
@@ -222,25 +222,6 @@ def test_a_long_slanted_line_among_digits_is_dropped_but_a_tall_one_stays():
     cv2.line(marks, (60, 420), (220, 180), 255, 3)  # 290 px at about 34 degrees from vertical
     sheet.draw(marks, 0, 0, known=False)
     assert_matches(find_candidates(sheet.photo(noise=2)), sheet.boxes)
-
-
-def test_a_hairline_stroke_is_dropped_even_without_neighbours_but_large_ones_stay():
-    """With too few candidates for a median, a straight stroke far thinner than any pen "1" (elongation over
-    `line_elongation`) is still a line; big MNIST 1s, however tall, stay (their strokes scale with them)."""
-    sheet = Sheet()
-    row_of_digits(sheet, [1, 7], 150, 380, 150, 40)
-    marks = np.zeros((H, W), np.float32)
-    cv2.line(marks, (40, 300), (200, 140), 255, 3)  # 226 px long, 3 px wide, 45 degrees
-    sheet.draw(marks, 0, 0, known=False)
-    assert_matches(find_candidates(sheet.photo(noise=2)), sheet.boxes)
-
-
-def test_elongation_of_a_bar_is_its_length_over_its_width():
-    bar = np.zeros((60, 60), np.uint8)
-    bar[28:32, 5:55] = 255  # 50 x 4
-    assert elongation(bar) == pytest.approx(50 / 4, rel=0.05)
-    assert elongation(np.full((9, 9), 255, np.uint8)) == pytest.approx(1.0)
-    assert elongation(np.zeros((9, 9), np.uint8)) == 1.0
 
 
 def test_ruled_and_squared_paper_lines_are_removed():
