@@ -121,6 +121,13 @@ def as_bgr_or_gray(frame: np.ndarray) -> np.ndarray:
     return frame
 
 
+def with_wholes(candidates: list[segment.Candidate]) -> list[segment.Candidate]:
+    """The candidates followed by each uncut group their cut parts came from (once each): all of them go
+    into the frame's one batched call."""
+    wholes = {id(c.whole): c.whole for c in candidates if c.whole is not None}
+    return candidates + list(wholes.values())
+
+
 class Reader:
     """Frame in, `Reading` out. One Classifier may be shared by several Readers (it is thread-safe)."""
 
@@ -128,8 +135,12 @@ class Reader:
         self.classifier = classifier
         self.params = replace(params, orientation=parse_orientation(params.orientation))
 
-    def _digits(self, probs: np.ndarray, boxes: list[Box]) -> list[Digit]:
-        """Candidates the model is sure are digits: argmax is not the reject class and clears the threshold."""
+    def _digits(self, probs: np.ndarray, candidates: list[segment.Candidate]) -> list[Digit]:
+        """Candidates the model is sure are digits: argmax is not the reject class and clears the threshold.
+
+        `candidates` are the frame's candidates followed by `wholes(...)` of them, `probs` in the same order.
+        The two parts of a cut group are kept only when both are sure digits; otherwise the uncut group
+        is read instead (a cut through one wide digit), and a letter cut into a "1" and a rest is dropped."""
         if not len(probs):
             return []
         best = probs.argmax(axis=1)
@@ -137,11 +148,22 @@ class Reader:
         sure = confidence >= self.params.min_confidence
         if self.classifier.reject_index is not None:
             sure &= best != self.classifier.reject_index
+        row = {id(c): i for i, c in enumerate(candidates)}
+        wholes = {id(c.whole) for c in candidates if c.whole is not None}
+        keep = []
+        for i, c in enumerate(candidates):
+            if id(c) in wholes:
+                continue  # read only in place of its parts
+            if c.whole is None:
+                keep += [i] if sure[i] else []
+                continue
+            parts = [row[id(d)] for d in candidates if d.whole is c.whole]
+            if i == parts[0]:  # a group is decided once, at its first part
+                whole = row[id(c.whole)]
+                keep += parts if sure[parts].all() else [whole] if sure[whole] else []
         labels = self.classifier.labels
-        return [
-            Digit(label=int(labels[index]), confidence=conf, box=tuple(boxes[i]))
-            for i, index, conf in zip(np.flatnonzero(sure).tolist(), best[sure].tolist(), confidence[sure].tolist())
-        ]
+        return [Digit(label=int(labels[best[i]]), confidence=float(confidence[i]), box=tuple(candidates[i].box))
+                for i in keep]
 
     def read(self, frame: np.ndarray) -> Reading:
         frame = as_bgr_or_gray(frame)
@@ -153,7 +175,8 @@ class Reader:
         turns = TURNS if self.params.orientation == "auto" else (self.params.orientation,)
 
         start = time.perf_counter()
-        found = {turn: segment.find_candidates(rotate(small, turn), self.params.segment) for turn in turns}
+        found = {turn: with_wholes(segment.find_candidates(rotate(small, turn), self.params.segment))
+                 for turn in turns}
         segmented = time.perf_counter()
         patches = [c.ink for turn in turns for c in found[turn]]
         probs = self.classifier.predict(to_mnist_batch(patches, self.classifier.normalize_params))
@@ -162,7 +185,7 @@ class Reader:
         best_turn, best_digits, best_score, offset = turns[0], [], -1.0, 0
         for turn in turns:
             count = len(found[turn])
-            digits = self._digits(probs[offset : offset + count], [c.box for c in found[turn]])
+            digits = self._digits(probs[offset : offset + count], found[turn])
             offset += count
             score = sum(d.confidence for d in digits)  # mean confidence weighted by how many were read
             if score > best_score:

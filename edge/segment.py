@@ -13,7 +13,7 @@ All sizes are fractions of the frame (its shorter side unless said) so one setti
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -71,6 +71,10 @@ class SegmentParams:
     border_span: float = 0.5  # touching the frame edge and longer than this fraction of it: paper border
     stroke_elongation: float = 12.0  # ink whose moment ellipse is this many times longer than wide: a thin stroke...
     stroke_length: float = 1.8  # ...and one longer than this * the median candidate is a rule or a line, not a 1
+    hairline_elongation: float = 18.0  # a stroke this elongated is a line when it is longer than...
+    hairline_length: float = 1.4  # ...this * the median candidate (a fine-pen "1" is about as tall as its neighbours)
+    stroke_share: float = 0.8  # the stroke is the candidate's biggest piece when that holds this much of the ink
+    # (a dot that joined a line leaves it a line; a 7 whose bar floats keeps its bar's share of the ink)
     stroke_neighbours: int = 3  # the median needs at least this many other candidates to mean anything
     ink_margin: int = 1  # the patch keeps this many pixels of soft (anti-aliased) ink around the strokes
 
@@ -84,6 +88,9 @@ class Candidate:
 
     box: tuple[int, int, int, int]  # x, y, w, h in frame pixels, tight around the ink
     ink: np.ndarray = field(repr=False)  # uint8 patch (h, w): this digit's ink 0..255, other ink masked out
+    # one of two parts a group was cut into: the uncut group, for the reader to fall back on when the other
+    # part is not a digit (the cut went through a letter such as H, n or W, or through one wide digit)
+    whole: Candidate | None = field(default=None, repr=False, compare=False)
 
 
 def _gray(frame: np.ndarray) -> np.ndarray:
@@ -335,22 +342,44 @@ def find_candidates(frame: np.ndarray, params: SegmentParams = DEFAULT) -> list[
     return _drop_long_strokes(candidates, params)
 
 
-def _is_stroke(ink: np.ndarray, params: SegmentParams) -> bool:
-    """One straight stroke: the ellipse of the ink's second moments is far longer than wide."""
+def elongation(ink: np.ndarray) -> float:
+    """How many times longer than wide the ellipse of the ink's second moments is: 1 for a round blob."""
     m = cv2.moments(ink)
     spread = np.hypot(2 * m["mu11"], m["mu20"] - m["mu02"])
     major, minor = m["mu20"] + m["mu02"] + spread, m["mu20"] + m["mu02"] - spread
-    return major > 0 and minor <= major / params.stroke_elongation**2
+    if major <= 0:
+        return 1.0
+    return float(np.sqrt(major / minor)) if minor > 0 else float("inf")
+
+
+def main_stroke(ink: np.ndarray, params: SegmentParams = DEFAULT) -> np.ndarray:
+    """The ink of the biggest 8-connected piece when it holds `stroke_share` of the ink, else all of it."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((ink > params.low_threshold).view(np.uint8), 8)
+    if count <= 2:
+        return ink
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    biggest = int(np.argmax(areas))
+    if areas[biggest] < params.stroke_share * areas.sum():
+        return ink
+    return np.where(labels == biggest + 1, ink, 0).astype(ink.dtype)
 
 
 def _drop_long_strokes(candidates: list[Candidate], params: SegmentParams) -> list[Candidate]:
-    """A straight stroke much longer than the frame's other candidates is a ruler line or an underline:
-    on its own it would read as a confident "1"."""
+    """A straight stroke clearly longer than the frame's other candidates is a ruled line, an underline or
+    a pen stroke across the page: on its own it would read as a confident "1". The longer it is, the
+    less thin it must be."""
     if len(candidates) <= params.stroke_neighbours:
         return candidates
     sides = np.array([max(c.box[2:]) for c in candidates])
-    limit = params.stroke_length * np.median(sides)
-    return [c for c, side in zip(candidates, sides) if side <= limit or not _is_stroke(c.ink, params)]
+    median = np.median(sides)
+
+    def is_line(candidate: Candidate, side: int) -> bool:
+        if side <= params.hairline_length * median:
+            return False
+        needed = params.stroke_elongation if side > params.stroke_length * median else params.hairline_elongation
+        return elongation(main_stroke(candidate.ink, params)) >= needed
+
+    return [c for c, side in zip(candidates, sides) if not is_line(c, side)]
 
 
 def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tuple[int, int],
@@ -359,7 +388,8 @@ def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tu
 
     First by width (a box several digits wide is cut into that many parts at the ink minima), then each
     part at a deep single-stroke ink minimum between two full-height sides (`_touch_cut`): a narrow "1"
-    touching its neighbour, which the width alone cannot tell from one wide digit."""
+    touching its neighbour, which the width alone cannot tell from one wide digit. Both parts of a group
+    cut in two carry the uncut group as `whole`: the reader decides which reading to keep."""
     h, w = own.shape
     k = 1
     if w > params.split_aspect * h:
@@ -383,6 +413,9 @@ def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tu
         cand = _candidate(part, rest, patch_ink, origin, params)
         if cand is not None and _plausible(cand.box, frame_size, min_size, params):
             out.append(cand)
+    if len(spans) == 2 and len(out) == 2:
+        whole = _candidate(own, other, patch_ink, origin, params)
+        out = [replace(c, whole=whole) for c in out]
     return out
 
 

@@ -27,7 +27,12 @@ class CountingClassifier:
     def predict(self, batch: np.ndarray) -> np.ndarray:
         self.calls += 1
         probs = self._classifier.predict(batch)
-        return probs if self.answer is None else np.tile(self.answer, (len(batch), 1)).astype(np.float32)
+        if self.answer is None:
+            return probs
+        if self.answer.ndim == 2:  # one answer per row of the batch
+            assert len(self.answer) == len(batch)
+            return self.answer.astype(np.float32)
+        return np.tile(self.answer, (len(batch), 1)).astype(np.float32)
 
     def __getattr__(self, name):
         return getattr(self._classifier, name)
@@ -85,6 +90,33 @@ def test_reject_class_and_low_confidence_are_dropped(classifier, sample):
     unsure[3] = 0.4
     assert Reader(CountingClassifier(classifier, unsure), ReadParams(min_confidence=0.5)).read(sample).digits == []
     assert {d.label for d in Reader(CountingClassifier(classifier, unsure), ReadParams(min_confidence=0.3)).read(sample).digits} == {3}
+
+
+def test_a_cut_group_is_read_as_two_digits_as_one_or_not_at_all(classifier):
+    """Two touching digits are cut in two; the parts stay only when both read as digits, else the uncut
+    group is read in their place (one wide digit), and a letter cut into a "1" and a rest is dropped."""
+    from test_segment import Sheet, digit, index_of, touching_row
+
+    sheet = Sheet()
+    touching_row(sheet, [digit(index_of(label), 60) for label in (1, 7)], 200, 150, 2)
+    frame = sheet.photo(noise=2)
+    n, reject = len(classifier.labels), classifier.reject_index
+
+    def sure(label: int) -> np.ndarray:
+        row = np.full(n, 0.01)
+        row[label] = 1 - 0.01 * (n - 1)
+        return row
+
+    def read(part_a: int, part_b: int, whole: int) -> list[tuple[int, tuple]]:  # rows: the parts, then the whole
+        counting = CountingClassifier(classifier, np.stack([sure(part_a), sure(part_b), sure(whole)]))
+        return [(d.label, d.box) for d in Reader(counting).read(frame).digits]
+
+    both = read(1, 7, reject)
+    assert [label for label, _ in both] == [1, 7]
+    whole_box = (both[0][1][0], min(b[1] for _, b in both), both[1][1][0] + both[1][1][2] - both[0][1][0],
+                 max(b[1] + b[3] for _, b in both) - min(b[1] for _, b in both))
+    assert read(1, reject, 4) == [(4, whole_box)]
+    assert read(1, reject, reject) == []
 
 
 @pytest.mark.parametrize("frame", [np.zeros((480, 640, 3), np.uint8), np.zeros((0, 0, 3), np.uint8), np.full((240, 320), 255, np.uint8)],

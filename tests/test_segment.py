@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from edge.normalize import to_mnist
-from edge.segment import Candidate, SegmentParams, _join_pieces, find_candidates, ink_map
+from edge.segment import (Candidate, SegmentParams, _join_pieces, elongation, find_candidates, ink_map,
+                          main_stroke)
 
 SAMPLE = np.load(Path(__file__).parent / "data" / "mnist_sample.npz")
 H, W = 480, 640
@@ -222,6 +223,58 @@ def test_a_long_slanted_line_among_digits_is_dropped_but_a_tall_one_stays():
     cv2.line(marks, (60, 420), (220, 180), 255, 3)  # 290 px at about 34 degrees from vertical
     sheet.draw(marks, 0, 0, known=False)
     assert_matches(find_candidates(sheet.photo(noise=2)), sheet.boxes)
+
+
+def test_a_hairline_somewhat_longer_than_the_digits_and_a_line_with_a_dot_are_dropped():
+    """A very thin stroke 1.5x the digits' size is a line; so is a long line that a dot joined (its moments
+    alone are no longer line-like, its biggest piece is)."""
+    sheet = Sheet()
+    row_of_digits(sheet, [3, 4, 5, 9], 60, 300, 60, 30)
+    marks = np.zeros((H, W), np.float32)
+    cv2.line(marks, (60, 320), (100, 225), 255, 2)  # 103 px, 1.6x the digits, about 30x longer than wide
+    cv2.line(marks, (300, 440), (560, 300), 255, 3)  # a 295 px line...
+    cv2.circle(marks, (572, 292), 6, 255, -1)  # ...and a dot next to its end
+    sheet.draw(marks, 0, 0, known=False)
+    assert_matches(find_candidates(sheet.photo(noise=2)), sheet.boxes)
+
+
+def test_a_fine_pen_one_as_tall_as_its_neighbours_stays():
+    sheet = Sheet()
+    row_of_digits(sheet, [3, 4, 5], 80, 300, 60, 30)
+    one = np.zeros((84, 8), np.float32)
+    cv2.line(one, (4, 2), (4, 81), 255, 2)  # 80 px tall, 2 px wide: elongation about 40
+    sheet.draw(one, 200, 60)
+    assert elongation(one.astype(np.uint8)) > 20
+    assert_matches(find_candidates(sheet.photo(noise=2)), sheet.boxes, min_iou=0.5)  # 2 px: a pixel is 1/3
+
+
+def test_elongation_and_main_stroke():
+    bar = np.zeros((60, 60), np.uint8)
+    bar[28:32, 5:55] = 255
+    assert elongation(bar) == pytest.approx(50 / 4, rel=0.05)
+    assert elongation(np.full((9, 9), 255, np.uint8)) == pytest.approx(1.0)
+    assert elongation(np.zeros((9, 9), np.uint8)) == 1.0
+    dotted = bar.copy()
+    cv2.circle(dotted, (30, 50), 3, 255, -1)  # a small dot: the bar is the main stroke
+    assert elongation(dotted) < 5 and np.array_equal(main_stroke(dotted), bar)
+    seven = bar.copy()
+    seven[8:12, 5:55] = 255  # a second piece as big: no main stroke, all the ink counts
+    assert np.array_equal(main_stroke(seven), seven)
+
+
+def test_a_group_cut_in_two_remembers_the_uncut_group():
+    """The two parts of a touching pair carry the same uncut `whole`, for the reader to fall back on."""
+    sheet = Sheet()
+    touching_row(sheet, [digit(index_of(label), 60) for label in (1, 7)], 200, 150, 2)
+    found = find_candidates(sheet.photo(noise=2))
+    assert len(found) == 2 and found[0].whole is not None and found[0].whole is found[1].whole
+    x0 = min(c.box[0] for c in found)
+    x1 = max(c.box[0] + c.box[2] for c in found)
+    assert found[0].whole.box[0] == x0 and found[0].whole.box[0] + found[0].whole.box[2] == x1
+    single = find_candidates(Sheet().photo())  # and a plain digit has none
+    sheet = Sheet()
+    row_of_digits(sheet, [4], 60, 200, 150, 0)
+    assert all(c.whole is None for c in find_candidates(sheet.photo(noise=2))) and not single
 
 
 def test_ruled_and_squared_paper_lines_are_removed():
