@@ -139,8 +139,9 @@ class Reader:
         """Candidates the model is sure are digits: argmax is not the reject class and clears the threshold.
 
         `candidates` are the frame's candidates followed by `wholes(...)` of them, `probs` in the same order.
-        The two parts of a cut group are kept only when both are sure digits; otherwise the uncut group
-        is read instead (a cut through one wide digit), and a letter cut into a "1" and a rest is dropped."""
+        The two parts of a cut group are kept when both are sure digits and the uncut group is not read
+        more surely than the weaker part; otherwise the uncut group is read instead (a cut through one wide
+        or turned digit), and a letter cut into a "1" and a rest is dropped."""
         if not len(probs):
             return []
         best = probs.argmax(axis=1)
@@ -160,7 +161,8 @@ class Reader:
             parts = [row[id(d)] for d in candidates if d.whole is c.whole]
             if i == parts[0]:  # a group is decided once, at its first part
                 whole = row[id(c.whole)]
-                keep += parts if sure[parts].all() else [whole] if sure[whole] else []
+                split = sure[parts].all() and not (sure[whole] and confidence[whole] > confidence[parts].min())
+                keep += parts if split else [whole] if sure[whole] else []
         labels = self.classifier.labels
         return [Digit(label=int(labels[best[i]]), confidence=float(confidence[i]), box=tuple(candidates[i].box))
                 for i in keep]

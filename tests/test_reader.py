@@ -102,14 +102,14 @@ def test_a_cut_group_is_read_as_two_digits_as_one_or_not_at_all(classifier):
     frame = sheet.photo(noise=2)
     n, reject = len(classifier.labels), classifier.reject_index
 
-    def sure(label: int) -> np.ndarray:
-        row = np.full(n, 0.01)
-        row[label] = 1 - 0.01 * (n - 1)
+    def sure(label: int, rest: float = 0.01) -> np.ndarray:
+        row = np.full(n, rest)
+        row[label] = 1 - rest * (n - 1)
         return row
 
-    def read(part_a: int, part_b: int, whole: int) -> list[tuple[int, tuple]]:  # rows: the parts, then the whole
-        counting = CountingClassifier(classifier, np.stack([sure(part_a), sure(part_b), sure(whole)]))
-        return [(d.label, d.box) for d in Reader(counting).read(frame).digits]
+    def read(part_a: int, part_b: int, whole: int, whole_rest: float = 0.01) -> list[tuple[int, tuple]]:
+        rows = np.stack([sure(part_a), sure(part_b), sure(whole, whole_rest)])  # the parts, then the whole
+        return [(d.label, d.box) for d in Reader(CountingClassifier(classifier, rows)).read(frame).digits]
 
     both = read(1, 7, reject)
     assert [label for label, _ in both] == [1, 7]
@@ -117,6 +117,8 @@ def test_a_cut_group_is_read_as_two_digits_as_one_or_not_at_all(classifier):
                  max(b[1] + b[3] for _, b in both) - min(b[1] for _, b in both))
     assert read(1, reject, 4) == [(4, whole_box)]
     assert read(1, reject, reject) == []
+    assert read(1, 7, 4, whole_rest=0.001) == [(4, whole_box)]  # the uncut group reads more surely: one digit
+    assert [label for label, _ in read(1, 7, 4, whole_rest=0.02)] == [1, 7]  # less surely: two
 
 
 @pytest.mark.parametrize("frame", [np.zeros((480, 640, 3), np.uint8), np.zeros((0, 0, 3), np.uint8), np.full((240, 320), 255, np.uint8)],
