@@ -194,3 +194,15 @@ def test_parse_orientation():
     assert parse_orientation("AUTO") == "auto" and parse_orientation("90") == 90
     with pytest.raises(ValueError):
         parse_orientation("45")
+
+
+def test_opencv_threads_are_set_by_the_reader_unless_told_not_to(classifier):
+    before = cv2.getNumThreads()
+    try:
+        Reader(classifier, ReadParams(opencv_threads=1))
+        assert cv2.getNumThreads() == 1
+        cv2.setNumThreads(3)
+        Reader(classifier, ReadParams(opencv_threads=None))
+        assert cv2.getNumThreads() == 3
+    finally:
+        cv2.setNumThreads(before)
