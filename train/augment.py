@@ -22,13 +22,13 @@ class AugmentParams:
 
     upscale: int = 2  # warp onto a canvas this many times MNIST's resolution: stroke changes in half pixels
     canvas: int = 84  # canvas side at that resolution: room for a rotated, sheared, enlarged digit
-    clean_fraction: float = 0.15  # share of digits only re-normalized, so MNIST's own look stays well learned
+    clean_fraction: float = 0.25  # share of digits only re-normalized, so MNIST's own look stays well learned
     rotation: float = 45.0  # degrees either way, for `wide_rotation_fraction` of the augmented digits...
     mild_rotation: float = 15.0  # ...and this many degrees either way for the others
     wide_rotation_fraction: float = 0.5
     shear: float = 0.3  # horizontal shear factor either way (slanted handwriting)
     aspect: float = 0.25  # width stretched or squeezed by up to this fraction (log-uniform)
-    scale: tuple[float, float] = (0.35, 1.2)  # size before re-normalizing: small = a low-resolution camera digit
+    scale: tuple[float, float] = (0.5, 1.2)  # size before re-normalizing: 0.5 = a 20 px tall camera digit
     shift: float = 0.5  # sub-pixel shift either way, in MNIST pixels (whole pixels are re-centred away)
     thin_probability: float = 0.15  # erode strokes (a fine pen)...
     thick_probability: float = 0.3  # ...or dilate them (a marker), by up to `max_thicken` canvas pixels
@@ -84,15 +84,21 @@ def restroke(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams) -> 
     return canvas
 
 
+def pen_and_focus(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams = DEFAULT) -> np.ndarray:
+    """Thinner or thicker strokes, sometimes defocused: applied to digits and non-digit marks alike, so
+    neither stroke width nor blur can tell the model which of the two it is looking at."""
+    canvas = restroke(canvas, rng, p)
+    if rng.random() < p.blur_probability:
+        canvas = cv2.GaussianBlur(canvas, (0, 0), rng.uniform(0.5, p.max_blur))
+    return canvas
+
+
 def augment(image: np.ndarray, rng: np.random.Generator, p: AugmentParams = DEFAULT) -> np.ndarray:
     """One 28×28 white-on-black digit, distorted as a camera might see it, then re-normalized (uint8 28×28)."""
     if rng.random() < p.clean_fraction:
         return to_mnist(image)
     canvas = warp(image, random_affine(rng, p, image.shape[0]), p.canvas)
-    canvas = restroke(canvas, rng, p)
-    if rng.random() < p.blur_probability:
-        canvas = cv2.GaussianBlur(canvas, (0, 0), rng.uniform(0.5, p.max_blur))
-    return to_mnist(canvas)
+    return to_mnist(pen_and_focus(canvas, rng, p))
 
 
 def augment_batch(images: np.ndarray, rng: np.random.Generator, p: AugmentParams = DEFAULT) -> np.ndarray:

@@ -8,12 +8,13 @@ from train.augment import AugmentParams
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 30
+    epochs: int = 50
     batch_size: int = 128
     learning_rate: float = 3e-3  # peak, reached after the warm-up, then cosine decay to zero
     warmup_epochs: int = 1
     weight_decay: float = 1e-4
     label_smoothing: float = 0.05
+    ema_momentum: float = 0.998  # validate and keep an exponential moving average of the weights (0 = off)
     validation: int = 5000  # training images held out for checkpoint selection and early stopping
     validation_nondigits: int = 500  # generated marks added to the validation set
     patience: int = 10  # epochs without a better validation accuracy before stopping

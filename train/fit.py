@@ -52,7 +52,7 @@ def batch_maker(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, steps: int):
         rng = np.random.default_rng([cfg.seed, 1, int(k)])
         images, labels = augment_batch(x[idx], rng, cfg.augment), y[idx].copy()
         slots = np.flatnonzero(rng.random(len(idx)) < cfg.augment.nondigit_fraction)
-        images[slots] = nondigit_batch(len(slots), rng, x)
+        images[slots] = nondigit_batch(len(slots), rng, x, look=cfg.augment)
         labels[slots] = REJECT_INDEX
         return images[..., None].astype(np.float32), one_hot(labels)
 
@@ -76,7 +76,7 @@ def train_dataset(x: np.ndarray, y: np.ndarray, cfg: TrainConfig) -> tuple[tf.da
 
 def validation_set(x: np.ndarray, y: np.ndarray, digits: np.ndarray, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
     """Held-out digits as the runner sees them, plus a fixed set of non-digit marks."""
-    marks = nondigit_batch(cfg.validation_nondigits, np.random.default_rng([cfg.seed, 2]), digits)
+    marks = nondigit_batch(cfg.validation_nondigits, np.random.default_rng([cfg.seed, 2]), digits, look=cfg.augment)
     images = np.concatenate([to_mnist_batch(x), marks])[..., None].astype(np.float32)
     labels = np.concatenate([y, np.full(len(marks), REJECT_INDEX)])
     return images, one_hot(labels)
@@ -119,11 +119,15 @@ def train(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, cf
         schedule = keras.optimizers.schedules.CosineDecay(
             start, decay_steps=max(1, (cfg.epochs - cfg.warmup_epochs) * steps),
             warmup_target=cfg.learning_rate if cfg.warmup_epochs else None, warmup_steps=cfg.warmup_epochs * steps)
-        model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=cfg.weight_decay),
+        optimizer = keras.optimizers.AdamW(schedule, weight_decay=cfg.weight_decay, use_ema=cfg.ema_momentum > 0,
+                                           ema_momentum=cfg.ema_momentum or 0.99)
+        model.compile(optimizer=optimizer,
                       loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
                       metrics=["accuracy"])
     log = EpochLog()
-    callbacks = [log,
+    # averaged weights are what validation measures and the checkpoint keeps (they must swap in first)
+    swap = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if cfg.ema_momentum else []
+    callbacks = [*swap, log,
                  keras.callbacks.ModelCheckpoint(path, monitor="val_accuracy", save_best_only=True),
                  keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=cfg.patience)]
     start = time.time()

@@ -18,20 +18,22 @@ def conv_block(x, filters: int, convs: int, dropout: float):
 
 
 def build_model(num_classes: int = len(LABELS)) -> keras.Model:
-    """28×28×1 raw pixels (0..255, white ink on black) → `num_classes` probabilities; about 180k parameters.
+    """28×28×1 raw pixels (0..255, white ink on black) → `num_classes` probabilities; about 297k parameters.
 
-    The rescaling is inside the model so the int8 model can take the runner's uint8 crops as they are.
+    Most of the width sits at 7×7, where it costs the Pi little time: a convolution there is 16× cheaper
+    than at 28×28. The rescaling is inside the model so the int8 model takes the runner's uint8 crops as they are.
     """
     inputs = keras.Input((28, 28, 1), name="pixels")
     x = layers.Rescaling(1 / 255)(inputs)
-    x = conv_block(x, 32, 2, 0.1)  # 14×14
-    x = conv_block(x, 64, 2, 0.2)  # 7×7
-    x = layers.Conv2D(128, 3, padding="same", use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
-    x = layers.Activation("relu")(x)
+    x = conv_block(x, 32, 2, 0.05)  # 14×14
+    x = conv_block(x, 64, 2, 0.1)  # 7×7
+    for _ in range(2):
+        x = layers.Conv2D(128, 3, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
     x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dropout(0.3)(x)
-    x = layers.Dense(128, activation="relu")(x)
-    x = layers.Dropout(0.3)(x)
+    x = layers.Dropout(0.2)(x)
+    x = layers.Dense(64, activation="relu")(x)
+    x = layers.Dropout(0.2)(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="digits")

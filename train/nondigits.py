@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from edge.normalize import ink_box, to_mnist
+from train.augment import AugmentParams, pen_and_focus
 
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
          cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX)
@@ -23,13 +24,16 @@ KINDS = ("glyph", "scribble", "bar", "dot", "fragment")
 class NonDigitParams:
     """What the generated marks look like."""
 
-    glyphs: str = "ACEFHKMNPRUVWXYahkmnrtuvwx#%*+<>=@"  # nothing easily read as a digit
+    glyphs: str = "ACEFHKMNPRUVWXYacehkmnrtuvwx#%*+<>=@"  # nothing easily read as a digit
     kind_weights: tuple[float, ...] = (0.45, 0.2, 0.15, 0.1, 0.1)  # for KINDS, in order
     canvas: int = 64  # drawing canvas side (pixels), before re-normalization
     max_rotation: float = 30.0  # degrees either way
-    scribble_points: tuple[int, int] = (6, 14)  # a tangle, not a stroke that could pass for a 1 or a 7
+    glyph_thickness: tuple[int, int] = (1, 7)  # pen width range, pixels: hairline to marker
+    scribble_points: tuple[int, int] = (5, 14)  # a tangle, not a stroke that could pass for a 1 or a 7
+    scribble_thickness: tuple[int, int] = (2, 10)  # a thick, small tangle is a blot
+    scribble_smoothing: tuple[int, int] = (4, 15)  # half-length of the path's smoothing kernel: kinks to loops
     bar_max_tilt: float = 25.0  # degrees from horizontal: steeper bars are 1s
-    fragment_ink: tuple[float, float] = (0.1, 0.35)  # share of a digit's ink a fragment keeps
+    fragment_ink: tuple[float, float] = (0.08, 0.25)  # share of a digit's ink a fragment keeps (more reads as the digit)
     fragment_max_aspect: float = 1.6  # taller-than-wide pieces are left out: a lone stroke reads as a 1
 
 
@@ -41,7 +45,7 @@ def draw_glyph(rng: np.random.Generator, p: NonDigitParams) -> np.ndarray:
     text = p.glyphs[rng.integers(len(p.glyphs))]
     font = FONTS[rng.integers(len(FONTS))] | (cv2.FONT_ITALIC if rng.random() < 0.3 else 0)
     scale = p.canvas / 40 * rng.uniform(0.8, 1.2)
-    thickness = int(rng.integers(1, 5))
+    thickness = int(rng.integers(p.glyph_thickness[0], p.glyph_thickness[1] + 1))
     (w, h), _ = cv2.getTextSize(text, font, scale, thickness)
     cv2.putText(img, text, ((p.canvas - w) // 2, (p.canvas + h) // 2), font, scale, 255, thickness, cv2.LINE_AA)
     return img
@@ -54,8 +58,10 @@ def draw_scribble(rng: np.random.Generator, p: NonDigitParams) -> np.ndarray:
     # a smoothed random walk through the points: curly, self-crossing, unlike any digit
     t = np.linspace(0, n - 1, n * 8)
     curve = np.stack([np.interp(t, np.arange(n), pts[:, i]) for i in range(2)], 1)
-    curve = cv2.GaussianBlur(curve.reshape(-1, 1, 2), (1, 9), 0).reshape(-1, 2)
-    cv2.polylines(img, [curve.astype(np.int32)], False, 255, int(rng.integers(2, 6)), cv2.LINE_AA)
+    half = int(rng.integers(p.scribble_smoothing[0], p.scribble_smoothing[1] + 1))
+    curve = cv2.GaussianBlur(curve.reshape(-1, 1, 2), (1, 2 * half + 1), 0).reshape(-1, 2)
+    thickness = int(rng.integers(p.scribble_thickness[0], p.scribble_thickness[1] + 1))
+    cv2.polylines(img, [curve.astype(np.int32)], False, 255, thickness, cv2.LINE_AA)
     return img
 
 
@@ -98,8 +104,10 @@ def rotate(img: np.ndarray, rng: np.random.Generator, p: NonDigitParams) -> np.n
     return cv2.warpAffine(img, m, (p.canvas, p.canvas), flags=cv2.INTER_LINEAR, borderValue=0)
 
 
-def nondigit(rng: np.random.Generator, digits: np.ndarray, p: NonDigitParams = DEFAULT) -> np.ndarray:
-    """One generated non-digit mark as a 28×28 uint8 model input; `digits` feeds the fragments."""
+def nondigit(rng: np.random.Generator, digits: np.ndarray, p: NonDigitParams = DEFAULT,
+             look: AugmentParams = AugmentParams()) -> np.ndarray:
+    """One generated non-digit mark as a 28×28 uint8 model input; `digits` feeds the fragments. The mark
+    gets the digits' pen and focus changes (`look`): crisp-only marks taught the model that blur means digit."""
     kind = KINDS[rng.choice(len(KINDS), p=np.array(p.kind_weights) / sum(p.kind_weights))]
     if kind == "fragment":
         img = draw_fragment(rng, digits[rng.integers(len(digits))], p)
@@ -107,12 +115,13 @@ def nondigit(rng: np.random.Generator, digits: np.ndarray, p: NonDigitParams = D
         img = {"glyph": draw_glyph, "scribble": draw_scribble, "bar": draw_bar, "dot": draw_dot}[kind](rng, p)
     if kind != "bar":  # a bar turned steeply would be a "1"
         img = rotate(img, rng, p)
-    return to_mnist(img)
+    return to_mnist(pen_and_focus(img, rng, look))
 
 
-def nondigit_batch(n: int, rng: np.random.Generator, digits: np.ndarray, p: NonDigitParams = DEFAULT) -> np.ndarray:
+def nondigit_batch(n: int, rng: np.random.Generator, digits: np.ndarray, p: NonDigitParams = DEFAULT,
+                   look: AugmentParams = AugmentParams()) -> np.ndarray:
     """(n, 28, 28) uint8 non-digit marks."""
     out = np.zeros((n, 28, 28), np.uint8)
     for i in range(n):
-        out[i] = nondigit(rng, digits, p)
+        out[i] = nondigit(rng, digits, p, look)
     return out
