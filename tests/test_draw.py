@@ -38,8 +38,12 @@ def test_gray_frame_and_fps():
 def test_outlined_text_is_the_colour_inside_a_dark_outline():
     image = np.full((60, 240, 3), 128, np.uint8)
     outlined_text(image, "7 read 1", (10, 40), 0.8, 1, (0, 150, 255))
-    colours = {tuple(int(c) for c in pixel) for pixel in image.reshape(-1, 3)}
-    assert (0, 150, 255) in colours and DEFAULT.shadow_bgr in colours  # glyphs and their outline
+    pixels = image.reshape(-1, 3).astype(int)
+
+    def drawn(colour) -> bool:  # anti-aliasing leaves a 1 px stroke a few levels short on some OpenCV builds
+        return bool((np.abs(pixels - np.array(colour)).max(axis=1) <= 24).any())
+
+    assert drawn((0, 150, 255)) and drawn(DEFAULT.shadow_bgr)  # glyphs and their outline
     assert (image[:, 200:] == 128).all()  # in place, where the text goes only
 
 
