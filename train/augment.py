@@ -22,10 +22,10 @@ class AugmentParams:
 
     upscale: int = 2  # warp onto a canvas this many times MNIST's resolution: stroke changes in half pixels
     canvas: int = 84  # canvas side at that resolution: room for a rotated, sheared, enlarged digit
-    clean_fraction: float = 0.25  # share of digits only re-normalized, so MNIST's own look stays well learned
+    clean_fraction: float = 0.4  # share of digits only re-normalized, so MNIST's own look stays well learned
     rotation: float = 45.0  # degrees either way, for `wide_rotation_fraction` of the augmented digits...
     mild_rotation: float = 15.0  # ...and this many degrees either way for the others
-    wide_rotation_fraction: float = 0.5
+    wide_rotation_fraction: float = 0.4
     shear: float = 0.3  # horizontal shear factor either way (slanted handwriting)
     aspect: float = 0.25  # width stretched or squeezed by up to this fraction (log-uniform)
     scale: tuple[float, float] = (0.5, 1.2)  # size before re-normalizing: 0.5 = a 20 px tall camera digit
@@ -35,7 +35,7 @@ class AugmentParams:
     max_thicken: int = 3
     blur_probability: float = 0.2  # defocus, Gaussian sigma up to `max_blur` canvas pixels
     max_blur: float = 1.5
-    nondigit_fraction: float = 0.1  # share of each batch replaced by generated "not a digit" marks
+    nondigit_fraction: float = 0.15  # share of each batch replaced by generated "not a digit" marks
 
     def as_dict(self) -> dict:
         return asdict(self)
