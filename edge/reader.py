@@ -155,17 +155,16 @@ class Reader:
         if self.classifier.reject_index is not None:
             sure &= best != self.classifier.reject_index
         row = {id(c): i for i, c in enumerate(candidates)}
-        wholes = {id(c.whole) for c in candidates if c.whole is not None}
+        parts_of: dict[int, list[int]] = {}  # id of an uncut group -> rows of its parts
+        for i, c in enumerate(candidates):
+            if c.whole is not None:
+                parts_of.setdefault(id(c.whole), []).append(i)
         keep = []
         for i, c in enumerate(candidates):
-            if id(c) in wholes:
-                continue  # read only in place of its parts
-            if c.whole is None:
-                keep += [i] if sure[i] else []
-                continue
-            parts = [row[id(d)] for d in candidates if d.whole is c.whole]
-            if i == parts[0]:  # a group is decided once, at its first part
-                whole = row[id(c.whole)]
+            if c.whole is None:  # a plain candidate; an uncut group is read only in place of its parts
+                keep += [i] if sure[i] and id(c) not in parts_of else []
+            elif i == parts_of[id(c.whole)][0]:  # a group is decided once, at its first part
+                parts, whole = parts_of[id(c.whole)], row[id(c.whole)]
                 split = sure[parts].all() and not (sure[whole] and confidence[whole] > confidence[parts].min())
                 keep += parts if split else [whole] if sure[whole] else []
         labels = self.classifier.labels

@@ -119,8 +119,8 @@ def train(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, cf
         schedule = keras.optimizers.schedules.CosineDecay(
             start, decay_steps=max(1, (cfg.epochs - cfg.warmup_epochs) * steps),
             warmup_target=cfg.learning_rate if cfg.warmup_epochs else None, warmup_steps=cfg.warmup_epochs * steps)
-        optimizer = keras.optimizers.AdamW(schedule, weight_decay=cfg.weight_decay, use_ema=cfg.ema_momentum > 0,
-                                           ema_momentum=cfg.ema_momentum or 0.99)
+        ema = {"use_ema": True, "ema_momentum": cfg.ema_momentum} if cfg.ema_momentum else {}
+        optimizer = keras.optimizers.AdamW(schedule, weight_decay=cfg.weight_decay, **ema)
         model.compile(optimizer=optimizer,
                       loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
                       metrics=["accuracy"])

@@ -7,12 +7,17 @@ from keras import layers
 from train import LABELS
 
 
+def conv_bn_relu(x, filters: int):
+    """One 3×3 convolution with batch norm (which makes its bias redundant) and ReLU."""
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    return layers.Activation("relu")(x)
+
+
 def conv_block(x, filters: int, convs: int, dropout: float):
     """`convs` 3×3 convolutions with batch norm, then 2×2 max pooling and dropout."""
     for _ in range(convs):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.Activation("relu")(x)
+        x = conv_bn_relu(x, filters)
     x = layers.MaxPooling2D()(x)
     return layers.Dropout(dropout)(x)
 
@@ -28,9 +33,7 @@ def build_model(num_classes: int = len(LABELS)) -> keras.Model:
     x = conv_block(x, 32, 2, 0.05)  # 14×14
     x = conv_block(x, 64, 2, 0.1)  # 7×7
     for _ in range(2):
-        x = layers.Conv2D(128, 3, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.Activation("relu")(x)
+        x = conv_bn_relu(x, 128)
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(0.2)(x)
     x = layers.Dense(64, activation="relu")(x)

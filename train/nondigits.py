@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from edge.normalize import ink_box, to_mnist
+from train import augment
 from train.augment import AugmentParams, pen_and_focus
 
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
@@ -105,7 +106,7 @@ def rotate(img: np.ndarray, rng: np.random.Generator, p: NonDigitParams) -> np.n
 
 
 def nondigit(rng: np.random.Generator, digits: np.ndarray, p: NonDigitParams = DEFAULT,
-             look: AugmentParams = AugmentParams()) -> np.ndarray:
+             look: AugmentParams = augment.DEFAULT) -> np.ndarray:
     """One generated non-digit mark as a 28×28 uint8 model input; `digits` feeds the fragments. The mark
     gets the digits' pen and focus changes (`look`): crisp-only marks taught the model that blur means digit."""
     kind = KINDS[rng.choice(len(KINDS), p=np.array(p.kind_weights) / sum(p.kind_weights))]
@@ -119,7 +120,7 @@ def nondigit(rng: np.random.Generator, digits: np.ndarray, p: NonDigitParams = D
 
 
 def nondigit_batch(n: int, rng: np.random.Generator, digits: np.ndarray, p: NonDigitParams = DEFAULT,
-                   look: AugmentParams = AugmentParams()) -> np.ndarray:
+                   look: AugmentParams = augment.DEFAULT) -> np.ndarray:
     """(n, 28, 28) uint8 non-digit marks."""
     out = np.zeros((n, 28, 28), np.uint8)
     for i in range(n):
