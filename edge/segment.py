@@ -394,8 +394,8 @@ def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tu
     k = 1
     if w > params.split_aspect * h:
         k = int(round(w / (params.digit_aspect * h)))
-        if k > params.max_split:
-            return []
+        if k > params.max_split or elongation(main_stroke(patch_ink * own, params)) >= params.stroke_elongation:
+            return []  # a line or a long scribble; a straight stroke would leave digit-sized pieces when cut
         k = max(k, 2) if h >= min_size else max(1, min(k, int(w // min_size)))  # no parts too small to keep
     profile = np.count_nonzero(own, axis=0)
     cuts = _cuts((patch_ink * own).sum(axis=0, dtype=np.float32), k, params) if k > 1 else [0, w]

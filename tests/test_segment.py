@@ -238,6 +238,18 @@ def test_a_hairline_somewhat_longer_than_the_digits_and_a_line_with_a_dot_are_dr
     assert_matches(find_candidates(sheet.photo(noise=2)), sheet.boxes)
 
 
+def test_a_flat_line_is_not_cut_into_digit_sized_pieces():
+    """A line wider than tall looks like a row of touching digits by its box; cut up, its pieces would be
+    short strokes (read as "1"s). A straight stroke is never split: it is dropped whole."""
+    sheet = Sheet()
+    row_of_digits(sheet, [3, 4, 5, 9], 60, 300, 60, 30)
+    marks = np.zeros((H, W), np.float32)
+    cv2.line(marks, (60, 440), (230, 340), 255, 3)  # 170 x 100 px: its box says "two touching digits"
+    cv2.line(marks, (300, 300), (560, 250), 255, 4)  # 260 x 50 px: "five touching digits"
+    sheet.draw(marks, 0, 0, known=False)
+    assert_matches(find_candidates(sheet.photo(noise=2)), sheet.boxes)
+
+
 def test_a_fine_pen_one_as_tall_as_its_neighbours_stays():
     sheet = Sheet()
     row_of_digits(sheet, [3, 4, 5], 80, 300, 60, 30)
