@@ -1,7 +1,10 @@
 """Generated non-digit marks: normalized like digits, varied, seeded."""
+import copy
+
 import numpy as np
 
-from train.nondigits import KINDS, NonDigitParams, nondigit_batch
+from edge.normalize import ink_box
+from train.nondigits import KINDS, NonDigitParams, draw_glyph, draw_piece, nondigit_batch
 
 
 def test_marks_are_normalized_inputs(mnist_sample):
@@ -31,3 +34,19 @@ def test_bars_stay_flat(mnist_sample):
     for m in nondigit_batch(20, np.random.default_rng(3), mnist_sample[0], NonDigitParams(kind_weights=weights)):
         ys, xs = np.nonzero(m > 64)
         assert np.ptp(xs) > np.ptp(ys)
+
+
+def test_pieces_are_one_side_of_a_cut_letter():
+    """What the touching-digit cut leaves of an "m": part of the letter, never a bare upright stroke."""
+    p = NonDigitParams()
+    rng = np.random.default_rng(4)
+    sides = 0
+    for _ in range(20):
+        letter = draw_glyph(copy.deepcopy(rng), p, p.piece_glyphs)  # the letter its first try cuts
+        piece = draw_piece(rng, p)
+        _, _, w, h = ink_box(piece)
+        assert w >= p.piece_min_aspect * h
+        if np.all((piece == 0) | (piece == letter)):
+            sides += 1
+            assert 0 < piece.sum() < letter.sum()
+    assert sides >= 15  # the others are a second try's letter

@@ -10,10 +10,12 @@ from pathlib import Path
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from train.config import TrainConfig  # no TensorFlow yet: --help and bad paths answer at once
+    from train.config import STAGES  # no TensorFlow yet: --help and bad paths answer at once
 
-    d = TrainConfig()
-    p = argparse.ArgumentParser(prog="python -m train", description=__doc__)
+    stage = argparse.ArgumentParser(add_help=False)
+    stage.add_argument("--stage", choices=list(STAGES), default="scratch")
+    d = STAGES[stage.parse_known_args(argv)[0].stage]  # the stage's settings are the other options' defaults
+    p = argparse.ArgumentParser(prog="python -m train", description=__doc__, parents=[stage])
     p.add_argument("--data", help="MNIST as a keras .npz or a folder of IDX files (default: Keras download)")
     p.add_argument("--out", default="models", help="folder for digits.keras, digits.json and the plots")
     p.add_argument("--epochs", type=int, default=d.epochs)
@@ -22,6 +24,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
     p.add_argument("--init", default="", help="fine-tune this saved model instead of training a new one")
     p.add_argument("--patience", type=int, default=d.patience)
+    p.add_argument("--clean-fraction", type=float, default=d.augment.clean_fraction,
+                   help="share of digits only re-normalized, not distorted")
+    p.add_argument("--nondigit-fraction", type=float, default=d.augment.nondigit_fraction,
+                   help="share of each batch replaced by generated 'not a digit' marks")
     p.add_argument("--validation", type=int, default=d.validation, help="training images held out")
     p.add_argument("--limit", type=int, default=0, help="train on only this many images (quick runs)")
     p.add_argument("--seed", type=int, default=d.seed)
@@ -32,7 +38,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--skip-eval", action="store_true", help="skip the robustness evaluation on the test set")
     p.add_argument("--eval-only", action="store_true",
                    help="no training: evaluate OUT/digits.keras again and update OUT/digits.json and OUT/eval/")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.stage == "finetune" and not args.init:
+        p.error("--stage finetune needs --init MODEL (the first stage's digits.keras)")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import tensorflow as tf
 
-    from train.config import TrainConfig
+    from train.config import STAGES
     from train.evaluate import evaluate, write_report
     from train.fit import save_record, train
 
@@ -67,9 +76,12 @@ def main(argv: list[str] | None = None) -> int:
 
         model, record = keras.models.load_model(out / "digits.keras"), json.loads((out / "digits.json").read_text())
     else:
-        cfg = replace(TrainConfig(), epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+        d = STAGES[args.stage]
+        cfg = replace(d, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                       warmup_epochs=args.warmup_epochs, init=args.init, patience=args.patience,
-                      validation=args.validation, limit=args.limit, seed=args.seed, strategy=args.strategy)
+                      validation=args.validation, limit=args.limit, seed=args.seed, strategy=args.strategy,
+                      augment=replace(d.augment, clean_fraction=args.clean_fraction,
+                                      nondigit_fraction=args.nondigit_fraction))
         previous = Path(args.init).with_suffix(".json") if args.init else None
         earlier = json.loads(previous.read_text()) if previous and previous.is_file() else None
         x, y, x_val, y_val = split_validation(x_train, y_train, cfg.validation, cfg.seed)

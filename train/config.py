@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from train.augment import AugmentParams
+from train.nondigits import NonDigitParams
 
 
 @dataclass(frozen=True)
@@ -23,3 +24,15 @@ class TrainConfig:
     seed: int = 1
     strategy: str = "default"  # default | mirrored | multiworker
     augment: AugmentParams = field(default_factory=AugmentParams)
+    nondigits: NonDigitParams = field(default_factory=NonDigitParams)
+
+
+# The second stage of `make train`, started from the first stage's model (`--init`): a short, gentle
+# schedule on a milder mix. More clean digits give back the MNIST accuracy that the first stage's heavy
+# distortions cost, and letter pieces (what the touching-digit cut makes of an "m") join the marks.
+FINETUNE = TrainConfig(
+    epochs=12, learning_rate=5e-4, patience=12,
+    augment=AugmentParams(clean_fraction=0.6, nondigit_fraction=0.2),
+    nondigits=NonDigitParams(kind_weights=(0.35, 0.25, 0.1, 0.1, 0.1, 0.1)),
+)
+STAGES = {"scratch": TrainConfig(), "finetune": FINETUNE}

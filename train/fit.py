@@ -52,7 +52,7 @@ def batch_maker(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, steps: int):
         rng = np.random.default_rng([cfg.seed, 1, int(k)])
         images, labels = augment_batch(x[idx], rng, cfg.augment), y[idx].copy()
         slots = np.flatnonzero(rng.random(len(idx)) < cfg.augment.nondigit_fraction)
-        images[slots] = nondigit_batch(len(slots), rng, x, look=cfg.augment)
+        images[slots] = nondigit_batch(len(slots), rng, x, cfg.nondigits, look=cfg.augment)
         labels[slots] = REJECT_INDEX
         return images[..., None].astype(np.float32), one_hot(labels)
 
@@ -76,7 +76,8 @@ def train_dataset(x: np.ndarray, y: np.ndarray, cfg: TrainConfig) -> tuple[tf.da
 
 def validation_set(x: np.ndarray, y: np.ndarray, digits: np.ndarray, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
     """Held-out digits as the runner sees them, plus a fixed set of non-digit marks."""
-    marks = nondigit_batch(cfg.validation_nondigits, np.random.default_rng([cfg.seed, 2]), digits, look=cfg.augment)
+    marks = nondigit_batch(cfg.validation_nondigits, np.random.default_rng([cfg.seed, 2]), digits, cfg.nondigits,
+                           look=cfg.augment)
     images = np.concatenate([to_mnist_batch(x), marks])[..., None].astype(np.float32)
     labels = np.concatenate([y, np.full(len(marks), REJECT_INDEX)])
     return images, one_hot(labels)

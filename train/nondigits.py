@@ -18,7 +18,7 @@ from train.augment import AugmentParams, pen_and_focus
 
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
          cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX)
-KINDS = ("glyph", "scribble", "bar", "dot", "fragment")
+KINDS = ("glyph", "scribble", "bar", "dot", "fragment", "piece")
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class NonDigitParams:
     """What the generated marks look like."""
 
     glyphs: str = "ACEFHKMNPRUVWXYacehkmnrtuvwx#%*+<>=@"  # nothing easily read as a digit
-    kind_weights: tuple[float, ...] = (0.45, 0.2, 0.15, 0.1, 0.1)  # for KINDS, in order
+    kind_weights: tuple[float, ...] = (0.45, 0.2, 0.15, 0.1, 0.1, 0.0)  # for KINDS, in order
     canvas: int = 64  # drawing canvas side (pixels), before re-normalization
     max_rotation: float = 30.0  # degrees either way
     glyph_thickness: tuple[int, int] = (1, 7)  # pen width range, pixels: hairline to marker
@@ -36,14 +36,18 @@ class NonDigitParams:
     bar_max_tilt: float = 25.0  # degrees from horizontal: steeper bars are 1s
     fragment_ink: tuple[float, float] = (0.08, 0.25)  # share of a digit's ink a fragment keeps (more reads as the digit)
     fragment_max_aspect: float = 1.6  # taller-than-wide pieces are left out: a lone stroke reads as a 1
+    piece_glyphs: str = "HUhmnu"  # arched letters the runner's touching-digit cut splits into two tall sides
+    piece_cut: tuple[float, float] = (0.3, 0.7)  # the cut is the lowest-ink column within this share of the width
+    piece_min_aspect: float = 0.4  # narrower sides are left out: a plain upright stroke is a 1
 
 
 DEFAULT = NonDigitParams()
 
 
-def draw_glyph(rng: np.random.Generator, p: NonDigitParams) -> np.ndarray:
+def draw_glyph(rng: np.random.Generator, p: NonDigitParams, glyphs: str = "") -> np.ndarray:
     img = np.zeros((p.canvas, p.canvas), np.uint8)
-    text = p.glyphs[rng.integers(len(p.glyphs))]
+    glyphs = glyphs or p.glyphs
+    text = glyphs[rng.integers(len(glyphs))]
     font = FONTS[rng.integers(len(FONTS))] | (cv2.FONT_ITALIC if rng.random() < 0.3 else 0)
     scale = p.canvas / 40 * rng.uniform(0.8, 1.2)
     thickness = int(rng.integers(p.glyph_thickness[0], p.glyph_thickness[1] + 1))
@@ -99,6 +103,25 @@ def draw_fragment(rng: np.random.Generator, digit: np.ndarray, p: NonDigitParams
     return draw_scribble(rng, p)
 
 
+def draw_piece(rng: np.random.Generator, p: NonDigitParams) -> np.ndarray:
+    """One side of a letter cut where the runner cuts touching digits (the lowest-ink column near the
+    middle): an "m" cut into a "1" and a "7"-like arch must read as no digit for the reader to drop both."""
+    for _ in range(20):
+        img = draw_glyph(rng, p, p.piece_glyphs)
+        xs = np.flatnonzero(img.any(axis=0))
+        a, b = xs[0] + (np.array(p.piece_cut) * (xs[-1] + 1 - xs[0])).astype(int)
+        cut = a + int(np.argmin(img[:, a:b].sum(axis=0, dtype=np.int64)))
+        side = img.copy()
+        if rng.random() < 0.5:
+            side[:, cut:] = 0
+        else:
+            side[:, :cut] = 0
+        box = ink_box(side)
+        if box and box[2] >= p.piece_min_aspect * box[3]:
+            return side
+    return draw_scribble(rng, p)
+
+
 def rotate(img: np.ndarray, rng: np.random.Generator, p: NonDigitParams) -> np.ndarray:
     c = p.canvas / 2
     m = cv2.getRotationMatrix2D((c, c), float(rng.uniform(-p.max_rotation, p.max_rotation)), 1.0)
@@ -113,7 +136,8 @@ def nondigit(rng: np.random.Generator, digits: np.ndarray, p: NonDigitParams = D
     if kind == "fragment":
         img = draw_fragment(rng, digits[rng.integers(len(digits))], p)
     else:
-        img = {"glyph": draw_glyph, "scribble": draw_scribble, "bar": draw_bar, "dot": draw_dot}[kind](rng, p)
+        draw = {"glyph": draw_glyph, "scribble": draw_scribble, "bar": draw_bar, "dot": draw_dot, "piece": draw_piece}
+        img = draw[kind](rng, p)
     if kind != "bar":  # a bar turned steeply would be a "1"
         img = rotate(img, rng, p)
     return to_mnist(pen_and_focus(img, rng, look))
