@@ -7,7 +7,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import pytest
 
 from train.__main__ import main
 from train.config import TrainConfig
@@ -26,7 +25,7 @@ def test_batches_are_reproducible_and_mix_in_nondigits(mnist_sample):
     assert images.shape == (100, 28, 28, 1) and images.dtype == np.float32
     assert 0 <= images.min() and images.max() <= 255
     classes = labels.argmax(1)
-    assert 1 <= (classes == 10).sum() <= 30  # about 10% "not a digit"
+    assert 5 <= (classes == 10).sum() <= 35  # about 20 % "not a digit"
     np.testing.assert_allclose(labels.sum(1), 1.0)
 
 
@@ -83,17 +82,3 @@ def test_mirrored_strategy_over_logical_cpus(tmp_path, sample_path):
     assert run.returncode == 0, run.stderr[-2000:]
     record = json.loads((tmp_path / "digits.json").read_text())
     assert record["replicas"] == 2 and record["config"]["strategy"] == "mirrored"
-
-
-def test_finetune_stage_sets_its_defaults_and_needs_a_model(capsys):
-    from train.__main__ import parse_args
-    from train.config import FINETUNE
-
-    args = parse_args(["--stage", "finetune", "--init", "models/digits.keras"])
-    assert (args.epochs, args.learning_rate, args.clean_fraction) == (
-        FINETUNE.epochs, FINETUNE.learning_rate, FINETUNE.augment.clean_fraction)
-    assert parse_args(["--stage", "finetune", "--init", "m.keras", "--epochs", "3"]).epochs == 3
-    with pytest.raises(SystemExit) as stop:
-        parse_args(["--stage", "finetune"])
-    assert stop.value.code == 2
-    assert "needs --init" in capsys.readouterr().err

@@ -10,12 +10,10 @@ from pathlib import Path
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from train.config import STAGES  # no TensorFlow yet: --help and bad paths answer at once
+    from train.config import TrainConfig  # no TensorFlow yet: --help and bad paths answer at once
 
-    stage = argparse.ArgumentParser(add_help=False)
-    stage.add_argument("--stage", choices=list(STAGES), default="scratch")
-    d = STAGES[stage.parse_known_args(argv)[0].stage]  # the stage's settings are the other options' defaults
-    p = argparse.ArgumentParser(prog="python -m train", description=__doc__, parents=[stage])
+    d = TrainConfig()
+    p = argparse.ArgumentParser(prog="python -m train", description=__doc__)
     p.add_argument("--data", help="MNIST as a keras .npz or a folder of IDX files (default: Keras download)")
     p.add_argument("--out", default="models", help="folder for digits.keras, digits.json and the plots")
     p.add_argument("--epochs", type=int, default=d.epochs)
@@ -38,10 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--skip-eval", action="store_true", help="skip the robustness evaluation on the test set")
     p.add_argument("--eval-only", action="store_true",
                    help="no training: evaluate OUT/digits.keras again and update OUT/digits.json and OUT/eval/")
-    args = p.parse_args(argv)
-    if args.stage == "finetune" and not args.init:
-        p.error("--stage finetune needs --init MODEL (the first stage's digits.keras)")
-    return args
+    return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import tensorflow as tf
 
-    from train.config import STAGES
+    from train.config import TrainConfig
     from train.evaluate import evaluate, write_report
     from train.fit import save_record, train
 
@@ -76,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
         model, record = keras.models.load_model(out / "digits.keras"), json.loads((out / "digits.json").read_text())
     else:
-        d = STAGES[args.stage]
+        d = TrainConfig()
         cfg = replace(d, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                       warmup_epochs=args.warmup_epochs, init=args.init, patience=args.patience,
                       validation=args.validation, limit=args.limit, seed=args.seed, strategy=args.strategy,

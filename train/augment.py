@@ -35,7 +35,7 @@ class AugmentParams:
     max_thicken: int = 3
     blur_probability: float = 0.2  # defocus, Gaussian sigma up to `max_blur` canvas pixels
     max_blur: float = 1.5
-    nondigit_fraction: float = 0.15  # share of each batch replaced by generated "not a digit" marks
+    nondigit_fraction: float = 0.2  # share of each batch replaced by generated "not a digit" marks
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -26,7 +26,7 @@ class NonDigitParams:
     """What the generated marks look like."""
 
     glyphs: str = "ACEFHKMNPRUVWXYacehkmnrtuvwx#%*+<>=@"  # nothing easily read as a digit
-    kind_weights: tuple[float, ...] = (0.45, 0.2, 0.15, 0.1, 0.1, 0.0)  # for KINDS, in order
+    kind_weights: tuple[float, ...] = (0.35, 0.25, 0.1, 0.1, 0.1, 0.1)  # for KINDS, in order
     canvas: int = 64  # drawing canvas side (pixels), before re-normalization
     max_rotation: float = 30.0  # degrees either way
     glyph_thickness: tuple[int, int] = (1, 7)  # pen width range, pixels: hairline to marker
