@@ -25,4 +25,3 @@ class TrainConfig:
     strategy: str = "default"  # default | mirrored | multiworker
     augment: AugmentParams = field(default_factory=AugmentParams)
     nondigits: NonDigitParams = field(default_factory=NonDigitParams)
-

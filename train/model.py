@@ -27,7 +27,8 @@ def build_model(num_classes: int = len(LABELS)) -> keras.Model:
 
     Most of the width sits at 7×7, where it costs the Pi little time: a convolution there is 16× cheaper
     than at 28×28, so the full-resolution block has only 16 filters (strokes and edges need no more; with 32
-    it took a quarter of the int8 model's time). The rescaling is inside the model so the int8 model takes the runner's uint8 crops as they are.
+    it took a quarter of the int8 model's time). The rescaling is inside the model so the int8 model takes
+    the runner's uint8 crops as they are.
     """
     inputs = keras.Input((28, 28, 1), name="pixels")
     x = layers.Rescaling(1 / 255)(inputs)
