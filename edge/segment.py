@@ -231,11 +231,9 @@ def _pieces(binary: np.ndarray, ink: np.ndarray, short: int,
             x, y, w, h = cv2.boundingRect(border)
             if max(w, h) >= min_piece:
                 found.append((int(labels[border[0, 0, 1], border[0, 0, 0]]), x, y, w, h))
-    found.sort()
-    strong = [bool(ink[y:y + h, x:x + w][labels[y:y + h, x:x + w] == i].max() > params.high_threshold)
-              for i, x, y, w, h in found]
-    kept = np.array([f for f, s in zip(found, strong) if s], np.int64).reshape(-1, 5)
-    label, x, y, w, h = kept.T
+    strong = [(i, x, y, w, h) for i, x, y, w, h in sorted(found)
+              if ink[y:y + h, x:x + w][labels[y:y + h, x:x + w] == i].max() > params.high_threshold]
+    label, x, y, w, h = np.array(strong, np.int64).reshape(-1, 5).T
     return count, labels, label, np.stack([x, y, x + w, y + h], axis=1)
 
 
