@@ -122,6 +122,10 @@ def draw_piece(rng: np.random.Generator, p: NonDigitParams) -> np.ndarray:
     return draw_scribble(rng, p)
 
 
+# every kind but "fragment", which draws from a real digit
+DRAW = {"glyph": draw_glyph, "scribble": draw_scribble, "bar": draw_bar, "dot": draw_dot, "piece": draw_piece}
+
+
 def rotate(img: np.ndarray, rng: np.random.Generator, p: NonDigitParams) -> np.ndarray:
     c = p.canvas / 2
     m = cv2.getRotationMatrix2D((c, c), float(rng.uniform(-p.max_rotation, p.max_rotation)), 1.0)
@@ -136,8 +140,7 @@ def nondigit(rng: np.random.Generator, digits: np.ndarray, p: NonDigitParams = D
     if kind == "fragment":
         img = draw_fragment(rng, digits[rng.integers(len(digits))], p)
     else:
-        draw = {"glyph": draw_glyph, "scribble": draw_scribble, "bar": draw_bar, "dot": draw_dot, "piece": draw_piece}
-        img = draw[kind](rng, p)
+        img = DRAW[kind](rng, p)
     if kind != "bar":  # a bar turned steeply would be a "1"
         img = rotate(img, rng, p)
     return to_mnist(pen_and_focus(img, rng, look))
