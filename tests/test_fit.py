@@ -10,7 +10,7 @@ import numpy as np
 
 from train.__main__ import main
 from train.config import TrainConfig
-from train.fit import batch_maker
+from train.fit import batch_maker, best_epoch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +27,13 @@ def test_batches_are_reproducible_and_mix_in_nondigits(mnist_sample):
     classes = labels.argmax(1)
     assert 5 <= (classes == 10).sum() <= 35  # about 20 % "not a digit"
     np.testing.assert_allclose(labels.sum(1), 1.0)
+
+
+def test_best_epoch_follows_the_monitored_metric():
+    history = [{"val_loss": 0.31, "val_accuracy": 0.995}, {"val_loss": 0.30, "val_accuracy": 0.995},
+               {"val_loss": 0.305, "val_accuracy": 0.994}]
+    assert best_epoch(history, "val_loss") == 2  # the lowest loss
+    assert best_epoch(history, "val_accuracy") == 1  # the first of equal accuracies, as the checkpoint keeps
 
 
 def test_tiny_training_run_writes_a_loadable_model(tmp_path, sample_path, mnist_sample, capsys):

@@ -22,6 +22,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
     p.add_argument("--init", default="", help="fine-tune this saved model instead of training a new one")
     p.add_argument("--patience", type=int, default=d.patience)
+    p.add_argument("--monitor", choices=["val_accuracy", "val_loss"], default=d.monitor,
+                   help="what the checkpoint and early stopping watch")
     p.add_argument("--clean-fraction", type=float, default=d.augment.clean_fraction,
                    help="share of digits only re-normalized, not distorted")
     p.add_argument("--nondigit-fraction", type=float, default=d.augment.nondigit_fraction,
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         d = TrainConfig()
         cfg = replace(d, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                       warmup_epochs=args.warmup_epochs, init=args.init, patience=args.patience,
-                      validation=args.validation, limit=args.limit, seed=args.seed, strategy=args.strategy,
+                      monitor=args.monitor, validation=args.validation, limit=args.limit, seed=args.seed, strategy=args.strategy,
                       augment=replace(d.augment, clean_fraction=args.clean_fraction,
                                       nondigit_fraction=args.nondigit_fraction))
         previous = Path(args.init).with_suffix(".json") if args.init else None

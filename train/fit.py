@@ -103,6 +103,12 @@ class EpochLog(keras.callbacks.Callback):
               f"val_acc {row.get('val_accuracy', 0):.4f}", flush=True)
 
 
+def best_epoch(history: list[dict], monitor: str) -> int:
+    """The epoch the checkpoint kept: lowest loss or highest accuracy, the first of equals (as Keras keeps it)."""
+    values = np.array([h[monitor] for h in history])
+    return int(np.argmin(values) if "loss" in monitor else np.argmax(values)) + 1
+
+
 def train(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, cfg: TrainConfig,
           out: Path, verbose: int = 0) -> tuple[keras.Model, dict]:
     """Train, keep the best model on validation in `out/digits.keras`, and return it with its record."""
@@ -129,8 +135,8 @@ def train(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, cf
     # averaged weights are what validation measures and the checkpoint keeps (they must swap in first)
     swap = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if cfg.ema_momentum else []
     callbacks = [*swap, log,
-                 keras.callbacks.ModelCheckpoint(path, monitor="val_accuracy", save_best_only=True),
-                 keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=cfg.patience)]
+                 keras.callbacks.ModelCheckpoint(path, monitor=cfg.monitor, save_best_only=True),
+                 keras.callbacks.EarlyStopping(monitor=cfg.monitor, patience=cfg.patience)]
     start = time.time()
     model.fit(ds, epochs=cfg.epochs, steps_per_epoch=steps, validation_data=val, batch_size=256,
               callbacks=callbacks, verbose=verbose)
@@ -140,7 +146,7 @@ def train(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, cf
         "normalize": NORMALIZE.as_dict(), "config": asdict(cfg), "train_images": len(x),
         "validation_images": len(x_val), "replicas": strategy.num_replicas_in_sync,
         "seconds": round(time.time() - start, 1), "epochs_run": len(log.history),
-        "best_epoch": int(np.argmax([h.get("val_accuracy", 0) for h in log.history])) + 1,
+        "best_epoch": best_epoch(log.history, cfg.monitor),
         "history": log.history,
     }
     return best, record
