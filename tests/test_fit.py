@@ -10,7 +10,7 @@ import numpy as np
 
 from train.__main__ import main
 from train.config import TrainConfig
-from train.fit import batch_maker, best_epoch
+from train.fit import batch_maker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,13 +29,6 @@ def test_batches_are_reproducible_and_mix_in_nondigits(mnist_sample):
     np.testing.assert_allclose(labels.sum(1), 1.0)
 
 
-def test_best_epoch_follows_the_monitored_metric():
-    history = [{"val_loss": 0.31, "val_accuracy": 0.995}, {"val_loss": 0.30, "val_accuracy": 0.995},
-               {"val_loss": 0.305, "val_accuracy": 0.994}]
-    assert best_epoch(history, "val_loss") == 2  # the lowest loss
-    assert best_epoch(history, "val_accuracy") == 1  # the first of equal accuracies, as the checkpoint keeps
-
-
 def test_tiny_training_run_writes_a_loadable_model(tmp_path, sample_path, mnist_sample, capsys):
     code = main(["--data", str(sample_path), "--out", str(tmp_path), "--epochs", "1", "--validation", "50",
                  "--batch-size", "50", "--skip-eval"])
@@ -43,7 +36,7 @@ def test_tiny_training_run_writes_a_loadable_model(tmp_path, sample_path, mnist_
     out = capsys.readouterr().out
     assert "epoch   1" in out  # progress per epoch
     record = json.loads((tmp_path / "digits.json").read_text())
-    assert record["epochs_run"] == 1 and record["labels"][10] == "not a digit"
+    assert record["epochs_run"] == 1 and record["best_epoch"] == 1 and record["labels"][10] == "not a digit"
     assert record["parameters"] <= 300_000 and record["normalize"]["box"] == 20
     model = keras.models.load_model(tmp_path / "digits.keras")
     p = model.predict(mnist_sample[2][:8, ..., None].astype(np.float32), verbose=0)

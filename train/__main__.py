@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         d = TrainConfig()
         cfg = replace(d, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                       warmup_epochs=args.warmup_epochs, init=args.init, patience=args.patience,
-                      monitor=args.monitor, validation=args.validation, limit=args.limit, seed=args.seed, strategy=args.strategy,
+                      monitor=args.monitor, validation=args.validation, limit=args.limit, seed=args.seed,
+                      strategy=args.strategy,
                       augment=replace(d.augment, clean_fraction=args.clean_fraction,
                                       nondigit_fraction=args.nondigit_fraction))
         previous = Path(args.init).with_suffix(".json") if args.init else None

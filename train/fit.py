@@ -103,12 +103,6 @@ class EpochLog(keras.callbacks.Callback):
               f"val_acc {row.get('val_accuracy', 0):.4f}", flush=True)
 
 
-def best_epoch(history: list[dict], monitor: str) -> int:
-    """The epoch the checkpoint kept: lowest loss or highest accuracy, the first of equals (as Keras keeps it)."""
-    values = np.array([h[monitor] for h in history])
-    return int(np.argmin(values) if "loss" in monitor else np.argmax(values)) + 1
-
-
 def train(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, cfg: TrainConfig,
           out: Path, verbose: int = 0) -> tuple[keras.Model, dict]:
     """Train, keep the best model on validation in `out/digits.keras`, and return it with its record."""
@@ -134,9 +128,9 @@ def train(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, cf
     log = EpochLog()
     # averaged weights are what validation measures and the checkpoint keeps (they must swap in first)
     swap = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if cfg.ema_momentum else []
-    callbacks = [*swap, log,
-                 keras.callbacks.ModelCheckpoint(path, monitor=cfg.monitor, save_best_only=True),
-                 keras.callbacks.EarlyStopping(monitor=cfg.monitor, patience=cfg.patience)]
+    # the stopper applies the checkpoint's rule (strictly better `monitor`) and so knows the kept epoch
+    stopper = keras.callbacks.EarlyStopping(monitor=cfg.monitor, patience=cfg.patience)
+    callbacks = [*swap, log, keras.callbacks.ModelCheckpoint(path, monitor=cfg.monitor, save_best_only=True), stopper]
     start = time.time()
     model.fit(ds, epochs=cfg.epochs, steps_per_epoch=steps, validation_data=val, batch_size=256,
               callbacks=callbacks, verbose=verbose)
@@ -146,7 +140,7 @@ def train(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, cf
         "normalize": NORMALIZE.as_dict(), "config": asdict(cfg), "train_images": len(x),
         "validation_images": len(x_val), "replicas": strategy.num_replicas_in_sync,
         "seconds": round(time.time() - start, 1), "epochs_run": len(log.history),
-        "best_epoch": best_epoch(log.history, cfg.monitor),
+        "best_epoch": stopper.best_epoch + 1,
         "history": log.history,
     }
     return best, record
