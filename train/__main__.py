@@ -10,7 +10,7 @@ from pathlib import Path
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from train.config import TrainConfig  # no TensorFlow yet: --help and bad paths answer at once
+    from train.config import MONITORS, TrainConfig  # no TensorFlow yet: --help and bad paths answer at once
 
     d = TrainConfig()
     p = argparse.ArgumentParser(prog="python -m train", description=__doc__)
@@ -22,7 +22,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
     p.add_argument("--init", default="", help="fine-tune this saved model instead of training a new one")
     p.add_argument("--patience", type=int, default=d.patience)
-    p.add_argument("--monitor", choices=["val_accuracy", "val_loss"], default=d.monitor,
+    p.add_argument("--monitor", choices=MONITORS, default=d.monitor,
                    help="what the checkpoint and early stopping watch")
     p.add_argument("--clean-fraction", type=float, default=d.augment.clean_fraction,
                    help="share of digits only re-normalized, not distorted")

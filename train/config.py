@@ -7,6 +7,9 @@ from train.augment import AugmentParams
 from train.nondigits import NonDigitParams
 
 
+MONITORS = ("val_accuracy", "val_loss")  # what checkpoint selection and early stopping can watch
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     epochs: int = 60
@@ -18,8 +21,8 @@ class TrainConfig:
     ema_momentum: float = 0.998  # validate and keep an exponential moving average of the weights (0 = off)
     validation: int = 5000  # training images held out for checkpoint selection and early stopping
     validation_nondigits: int = 500  # generated marks added to the validation set
-    # what checkpoint selection and early stopping watch: val_accuracy (the committed model) or val_loss,
-    # which is smoother — 5,500 validation images move the accuracy in steps of a digit or two
+    # one of MONITORS: val_accuracy (the committed model) or val_loss, which is smoother — 5,500
+    # validation images move the accuracy in steps of a digit or two
     monitor: str = "val_accuracy"
     patience: int = 20  # epochs without a better `monitor` before stopping
     limit: int = 0  # use only this many training images (0 = all): for quick runs and tests
