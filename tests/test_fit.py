@@ -7,6 +7,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pytest
 
 from train.__main__ import main
 from train.config import TrainConfig
@@ -82,3 +83,28 @@ def test_mirrored_strategy_over_logical_cpus(tmp_path, sample_path):
     assert run.returncode == 0, run.stderr[-2000:]
     record = json.loads((tmp_path / "digits.json").read_text())
     assert record["replicas"] == 2 and record["config"]["strategy"] == "mirrored"
+
+
+@pytest.mark.parametrize("flags, words", [
+    (["--epochs", "0"], "epochs must be at least 1"),
+    (["--batch-size", "0"], "batch size"),
+    (["--learning-rate", "-1"], "learning rate"),
+    (["--warmup-epochs", "5", "--epochs", "2"], "warm-up epochs"),
+    (["--validation", "0"], "validation"),
+    (["--clean-fraction", "1.5"], "clean fraction"),
+    (["--nondigit-fraction", "1"], "non-digit fraction"),
+    (["--validation", "100000"], "leaves nothing to train on"),
+])
+def test_bad_settings_are_one_line_and_exit_2(tmp_path, sample_path, capsys, flags, words):
+    assert main(["--data", str(sample_path), "--out", str(tmp_path), *flags]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and words in err and "\n" not in err
+    assert not (tmp_path / "digits.keras").exists()
+
+
+def test_config_refuses_what_the_cli_cannot_send():
+    """Python callers get the same checks: a wrong monitor would otherwise reach Keras and save nothing."""
+    with pytest.raises(ValueError, match="monitor must be one of val_accuracy, val_loss"):
+        TrainConfig(monitor="accuracy")
+    with pytest.raises(ValueError, match="strategy"):
+        TrainConfig(strategy="tpu")

@@ -7,10 +7,14 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from train.config import TrainConfig
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from train.config import MONITORS, TrainConfig  # no TensorFlow yet: --help and bad paths answer at once
+    from train.config import MONITORS, STRATEGIES, TrainConfig  # no TensorFlow yet: --help answers at once
 
     d = TrainConfig()
     p = argparse.ArgumentParser(prog="python -m train", description=__doc__)
@@ -31,7 +35,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--validation", type=int, default=d.validation, help="training images held out")
     p.add_argument("--limit", type=int, default=0, help="train on only this many images (quick runs)")
     p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--strategy", choices=["default", "mirrored", "multiworker"], default=d.strategy,
+    p.add_argument("--strategy", choices=STRATEGIES, default=d.strategy,
                    help="mirrored: all local GPUs (or logical CPUs); multiworker: the cluster in TF_CONFIG")
     p.add_argument("--logical-cpus", type=int, default=0,
                    help="split the CPU into this many logical devices (try --strategy mirrored without GPUs)")
@@ -41,20 +45,36 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def config(args: argparse.Namespace) -> TrainConfig:
+    """The training settings: the defaults with the command line's choices (ValueError when out of range)."""
+    from train.config import TrainConfig
+
+    d = TrainConfig()
+    return replace(d, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                   warmup_epochs=args.warmup_epochs, init=args.init, patience=args.patience,
+                   monitor=args.monitor, validation=args.validation, limit=args.limit, seed=args.seed,
+                   strategy=args.strategy,
+                   augment=replace(d.augment, clean_fraction=args.clean_fraction,
+                                   nondigit_fraction=args.nondigit_fraction))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from train.data import DataError, load_mnist, split_validation
 
     try:
+        cfg = config(args)  # bad settings are refused before the data and TensorFlow load
         x_train, y_train, x_test, y_test = load_mnist(args.data)
-    except DataError as e:
+        if not args.eval_only and cfg.validation >= len(x_train):
+            raise ValueError(f"--validation {cfg.validation} leaves nothing to train on "
+                             f"({len(x_train)} training images)")
+    except (DataError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
     import tensorflow as tf
 
-    from train.config import TrainConfig
     from train.evaluate import evaluate, write_report
     from train.fit import save_record, train
 
@@ -73,13 +93,6 @@ def main(argv: list[str] | None = None) -> int:
 
         model, record = keras.models.load_model(out / "digits.keras"), json.loads((out / "digits.json").read_text())
     else:
-        d = TrainConfig()
-        cfg = replace(d, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                      warmup_epochs=args.warmup_epochs, init=args.init, patience=args.patience,
-                      monitor=args.monitor, validation=args.validation, limit=args.limit, seed=args.seed,
-                      strategy=args.strategy,
-                      augment=replace(d.augment, clean_fraction=args.clean_fraction,
-                                      nondigit_fraction=args.nondigit_fraction))
         previous = Path(args.init).with_suffix(".json") if args.init else None
         earlier = json.loads(previous.read_text()) if previous and previous.is_file() else None
         x, y, x_val, y_val = split_validation(x_train, y_train, cfg.validation, cfg.seed)

@@ -8,6 +8,7 @@ from train.nondigits import NonDigitParams
 
 
 MONITORS = ("val_accuracy", "val_loss")  # what checkpoint selection and early stopping can watch
+STRATEGIES = ("default", "mirrored", "multiworker")  # see train.fit.make_strategy
 
 
 @dataclass(frozen=True)
@@ -31,3 +32,26 @@ class TrainConfig:
     strategy: str = "default"  # default | mirrored | multiworker
     augment: AugmentParams = field(default_factory=AugmentParams)
     nondigits: NonDigitParams = field(default_factory=NonDigitParams)
+
+    def __post_init__(self) -> None:
+        """Refuse settings that would crash hours into a run, or train quietly on nothing."""
+        checks = [
+            (self.epochs >= 1, f"epochs must be at least 1 (got {self.epochs})"),
+            (self.batch_size >= 1, f"batch size must be at least 1 (got {self.batch_size})"),
+            (self.learning_rate > 0, f"learning rate must be positive (got {self.learning_rate})"),
+            (0 <= self.warmup_epochs <= self.epochs,
+             f"warm-up epochs must be from 0 to the number of epochs (got {self.warmup_epochs} of {self.epochs})"),
+            (self.patience >= 1, f"patience must be at least 1 (got {self.patience})"),
+            (self.validation >= 1, f"validation must hold out at least 1 image (got {self.validation})"),
+            (self.limit >= 0, f"limit must be 0 (all) or more (got {self.limit})"),
+            (self.monitor in MONITORS, f"monitor must be one of {', '.join(MONITORS)} (got {self.monitor!r})"),
+            (self.strategy in STRATEGIES,
+             f"strategy must be one of {', '.join(STRATEGIES)} (got {self.strategy!r})"),
+            (0 <= self.augment.clean_fraction <= 1,
+             f"clean fraction must be from 0 to 1 (got {self.augment.clean_fraction})"),
+            (0 <= self.augment.nondigit_fraction < 1,
+             f"non-digit fraction must be from 0 to below 1 (got {self.augment.nondigit_fraction})"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)

@@ -18,7 +18,7 @@ import tensorflow as tf
 from edge.normalize import DEFAULT as NORMALIZE, to_mnist_batch
 from train import LABELS, REJECT_INDEX
 from train.augment import augment_batch
-from train.config import TrainConfig
+from train.config import STRATEGIES, TrainConfig
 from train.model import build_model
 from train.nondigits import nondigit_batch
 
@@ -32,7 +32,7 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
         return tf.distribute.MirroredStrategy([d.name for d in gpus or tf.config.list_logical_devices("CPU")])
     if name == "multiworker":
         return tf.distribute.MultiWorkerMirroredStrategy()
-    raise ValueError(f"unknown strategy {name!r} (default, mirrored, multiworker)")
+    raise ValueError(f"unknown strategy {name!r} ({', '.join(STRATEGIES)})")
 
 
 def one_hot(labels: np.ndarray) -> np.ndarray:
