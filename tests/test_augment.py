@@ -1,5 +1,6 @@
 """Augmentation keeps each digit recognisable as itself, stays in range, is seeded, and ends normalized."""
 import numpy as np
+import pytest
 
 from edge.normalize import to_mnist
 from train.augment import AugmentParams, affine_matrix, augment_batch, warp
@@ -46,3 +47,10 @@ def test_params_are_one_documented_place():
     p = AugmentParams()
     d = p.as_dict()
     assert d["rotation"] == 45.0 and 0 < d["nondigit_fraction"] < 0.5
+
+
+def test_shares_outside_0_to_1_are_refused():
+    with pytest.raises(ValueError, match="clean fraction"):
+        AugmentParams(clean_fraction=-0.1)
+    with pytest.raises(ValueError, match="non-digit fraction"):
+        AugmentParams(nondigit_fraction=1.0)

@@ -92,3 +92,9 @@ def test_validation_split_is_disjoint_and_seeded(mnist_sample):
         np.testing.assert_array_equal(u, v)
     train_rows = {r.tobytes() for r in a[0]}
     assert not any(r.tobytes() in train_rows for r in a[2])
+
+
+def test_a_validation_split_as_large_as_the_data_is_refused():
+    x, y = np.zeros((10, 28, 28), np.uint8), np.zeros(10, np.int64)
+    with pytest.raises(ValueError, match="leaves nothing to train on"):
+        split_validation(x, y, 10, seed=1)

@@ -66,9 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = config(args)  # bad settings are refused before the data and TensorFlow load
         x_train, y_train, x_test, y_test = load_mnist(args.data)
-        if not args.eval_only and cfg.validation >= len(x_train):
-            raise ValueError(f"--validation {cfg.validation} leaves nothing to train on "
-                             f"({len(x_train)} training images)")
+        split = None if args.eval_only else split_validation(x_train, y_train, cfg.validation, cfg.seed)
     except (DataError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -95,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         previous = Path(args.init).with_suffix(".json") if args.init else None
         earlier = json.loads(previous.read_text()) if previous and previous.is_file() else None
-        x, y, x_val, y_val = split_validation(x_train, y_train, cfg.validation, cfg.seed)
+        x, y, x_val, y_val = split
         print(f"training on {min(len(x), cfg.limit or len(x))} images, validating on {len(x_val)}, "
               f"{cfg.epochs} epochs, strategy {cfg.strategy}", flush=True)
         model, record = train(x, y, x_val, y_val, cfg, out)

@@ -37,6 +37,13 @@ class AugmentParams:
     max_blur: float = 1.5
     nondigit_fraction: float = 0.2  # share of each batch replaced by generated "not a digit" marks
 
+    def __post_init__(self) -> None:
+        """Shares outside 0..1 would quietly distort every digit or replace every one with a mark."""
+        if not 0 <= self.clean_fraction <= 1:
+            raise ValueError(f"clean fraction must be from 0 to 1 (got {self.clean_fraction})")
+        if not 0 <= self.nondigit_fraction < 1:
+            raise ValueError(f"non-digit fraction must be from 0 to below 1 (got {self.nondigit_fraction})")
+
     def as_dict(self) -> dict:
         return asdict(self)
 

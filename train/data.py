@@ -104,6 +104,8 @@ def load_mnist(path: str | Path | None = None) -> Split:
 
 def split_validation(x: np.ndarray, y: np.ndarray, count: int, seed: int) -> Split:
     """Hold out `count` training images (a seeded random pick) for validation; the test set stays untouched."""
+    if count >= len(x):
+        raise ValueError(f"holding out {count} of {len(x)} training images for validation leaves nothing to train on")
     order = np.random.default_rng(seed).permutation(len(x))
     val, train = order[:count], order[count:]
     return x[train], y[train], x[val], y[val]
