@@ -11,7 +11,8 @@ import pytest
 
 from train.__main__ import main
 from train.config import TrainConfig
-from train.fit import batch_maker
+from train.fit import batch_maker, distilled, train_dataset
+from train.model import build_model
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,6 +59,29 @@ def test_tiny_training_run_writes_a_loadable_model(tmp_path, sample_path, mnist_
     record = json.loads((stage2 / "digits.json").read_text())
     assert record["config"]["init"].endswith("digits.keras") and record["init_record"]["epochs_run"] == 1
 
+    # --teacher: a new model distilled from the two before, the teachers named in its record
+    student = tmp_path / "student"
+    assert main(["--data", str(sample_path), "--out", str(student), "--epochs", "1", "--validation", "50",
+                 "--batch-size", "50", "--skip-eval", "--teacher", str(tmp_path / "digits.keras"),
+                 "--teacher", str(stage2 / "digits.keras"), "--distill-weight", "0.5"]) == 0
+    record = json.loads((student / "digits.json").read_text())
+    assert len(record["config"]["teachers"]) == 2 and record["config"]["distill_weight"] == 0.5
+    assert keras.models.load_model(student / "digits.keras").output_shape == (None, 11)
+
+
+def test_distilled_targets_mix_the_teachers_average_into_the_labels(mnist_sample):
+    x, y = mnist_sample[0], mnist_sample[1]
+    ds, _ = train_dataset(x, y, TrainConfig(epochs=1, batch_size=32))
+    keras.utils.set_random_seed(0)
+    teachers = [build_model(), build_model()]
+    images, labels = next(iter(ds))
+    soft = (teachers[0](images, training=False) + teachers[1](images, training=False)).numpy() / 2
+    for weight in (0.0, 0.7, 1.0):
+        mixed_images, mixed = next(iter(distilled(ds, teachers, weight)))
+        np.testing.assert_array_equal(mixed_images.numpy(), images.numpy())  # the teachers see the same batch
+        np.testing.assert_allclose(mixed.numpy(), (1 - weight) * labels.numpy() + weight * soft, atol=1e-5)
+        np.testing.assert_allclose(mixed.numpy().sum(1), 1.0, atol=1e-5)
+
 
 def test_bad_data_is_one_line_and_exit_2(tmp_path, capsys):
     bad = tmp_path / "bad.npz"
@@ -94,6 +118,7 @@ def test_mirrored_strategy_over_logical_cpus(tmp_path, sample_path):
     (["--clean-fraction", "1.5"], "clean fraction"),
     (["--nondigit-fraction", "1"], "non-digit fraction"),
     (["--validation", "100000"], "leaves nothing to train on"),
+    (["--teacher", "any.keras", "--distill-weight", "1.5"], "distill weight must be from 0 to 1"),
 ])
 def test_bad_settings_are_one_line_and_exit_2(tmp_path, sample_path, capsys, flags, words):
     assert main(["--data", str(sample_path), "--out", str(tmp_path), *flags]) == 2
@@ -108,3 +133,14 @@ def test_config_refuses_what_the_cli_cannot_send():
         TrainConfig(monitor="accuracy")
     with pytest.raises(ValueError, match="strategy"):
         TrainConfig(strategy="tpu")
+
+
+def test_a_missing_or_damaged_teacher_is_one_line(tmp_path, sample_path, capsys):
+    damaged = tmp_path / "damaged.keras"
+    damaged.write_bytes(b"PK not really a keras archive")
+    for teacher, words in ((tmp_path / "none.keras", "no such teacher model"), (damaged, "not a Keras model")):
+        assert main(["--data", str(sample_path), "--out", str(tmp_path / "out"), "--epochs", "1",
+                     "--validation", "50", "--teacher", str(teacher)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and str(teacher) in err and words in err and "\n" not in err
+    assert not (tmp_path / "out" / "digits.keras").exists()

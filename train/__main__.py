@@ -25,6 +25,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--learning-rate", type=float, default=d.learning_rate)
     p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
     p.add_argument("--init", default="", help="fine-tune this saved model instead of training a new one")
+    p.add_argument("--teacher", action="append", default=[], metavar="MODEL",
+                   help="distil from this saved model (repeat for an ensemble; their outputs are averaged)")
+    p.add_argument("--distill-weight", type=float, default=d.distill_weight,
+                   help="the teachers' share of each training target")
     p.add_argument("--patience", type=int, default=d.patience)
     p.add_argument("--monitor", choices=MONITORS, default=d.monitor,
                    help="what the checkpoint and early stopping watch")
@@ -51,7 +55,8 @@ def config(args: argparse.Namespace) -> TrainConfig:
 
     d = TrainConfig()
     return replace(d, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                   warmup_epochs=args.warmup_epochs, init=args.init, patience=args.patience,
+                   warmup_epochs=args.warmup_epochs, init=args.init,
+                   teachers=tuple(args.teacher), distill_weight=args.distill_weight, patience=args.patience,
                    monitor=args.monitor, validation=args.validation, limit=args.limit, seed=args.seed,
                    strategy=args.strategy,
                    augment=replace(d.augment, clean_fraction=args.clean_fraction,
@@ -74,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     import tensorflow as tf
 
     from train.evaluate import evaluate, write_report
-    from train.fit import save_record, train
+    from train.fit import load_teachers, save_record, train
 
     if args.logical_cpus > 1:
         cpu = tf.config.list_physical_devices("CPU")[0]
@@ -94,9 +99,14 @@ def main(argv: list[str] | None = None) -> int:
         previous = Path(args.init).with_suffix(".json") if args.init else None
         earlier = json.loads(previous.read_text()) if previous and previous.is_file() else None
         x, y, x_val, y_val = split
+        try:
+            teachers = load_teachers(cfg.teachers)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
         print(f"training on {min(len(x), cfg.limit or len(x))} images, validating on {len(x_val)}, "
               f"{cfg.epochs} epochs, strategy {cfg.strategy}", flush=True)
-        model, record = train(x, y, x_val, y_val, cfg, out)
+        model, record = train(x, y, x_val, y_val, cfg, out, teachers=teachers)
         if earlier:  # a fine-tuning stage keeps the record of the stage it started from
             record["init_record"] = {k: v for k, v in earlier.items() if k != "evaluation"}
         print(f"best epoch {record['best_epoch']} of {record['epochs_run']}, {record['seconds']:.0f}s; "

@@ -28,6 +28,10 @@ class TrainConfig:
     patience: int = 20  # epochs without a better `monitor` before stopping
     limit: int = 0  # use only this many training images (0 = all): for quick runs and tests
     init: str = ""  # start from this saved model instead of a new one (a fine-tuning stage)
+    # distillation: saved models whose averaged outputs on each augmented batch are mixed into its labels
+    # (an ensemble reads a few more digits right than any one run; a student learns part of that)
+    teachers: tuple[str, ...] = ()
+    distill_weight: float = 0.7  # the teachers' share of each target; the rest is the true label
     seed: int = 1
     strategy: str = "default"  # one of STRATEGIES
     augment: AugmentParams = field(default_factory=AugmentParams)
@@ -44,6 +48,7 @@ class TrainConfig:
              f"warm-up epochs must be from 0 to the number of epochs (got {self.warmup_epochs} of {self.epochs})"),
             (self.patience >= 1, f"patience must be at least 1 (got {self.patience})"),
             (self.validation >= 1, f"validation must hold out at least 1 image (got {self.validation})"),
+            (0 <= self.distill_weight <= 1, f"distill weight must be from 0 to 1 (got {self.distill_weight})"),
             (self.limit >= 0, f"limit must be 0 (all) or more (got {self.limit})"),
             (self.monitor in MONITORS, f"monitor must be one of {', '.join(MONITORS)} (got {self.monitor!r})"),
             (self.strategy in STRATEGIES,

@@ -74,6 +74,31 @@ def train_dataset(x: np.ndarray, y: np.ndarray, cfg: TrainConfig) -> tuple[tf.da
     return ds, steps
 
 
+def load_teachers(paths: tuple[str, ...]) -> list[keras.Model]:
+    """The distillation teachers, or ValueError naming the file that is missing or not a Keras model."""
+    teachers = []
+    for path in paths:
+        if not Path(path).is_file():
+            raise ValueError(f"{path}: no such teacher model")
+        try:
+            teachers.append(keras.models.load_model(path, compile=False))
+        except Exception as e:  # keras raises several types for a damaged archive
+            raise ValueError(f"{path}: not a Keras model ({type(e).__name__})") from None
+        if teachers[-1].output_shape[-1] != len(LABELS):
+            raise ValueError(f"{path}: {teachers[-1].output_shape[-1]} outputs, the labels need {len(LABELS)}")
+    return teachers
+
+
+def distilled(ds: tf.data.Dataset, teachers: list[keras.Model], weight: float) -> tf.data.Dataset:
+    """Each batch's targets mixed with the teachers' averaged outputs on the very same augmented images."""
+
+    def blend(images, labels):
+        soft = tf.add_n([t(images, training=False) for t in teachers]) / len(teachers)
+        return images, (1 - weight) * labels + weight * soft
+
+    return ds.map(blend, num_parallel_calls=1, deterministic=True).prefetch(2)
+
+
 def validation_set(x: np.ndarray, y: np.ndarray, digits: np.ndarray, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
     """Held-out digits as the runner sees them, plus a fixed set of non-digit marks."""
     marks = nondigit_batch(cfg.validation_nondigits, np.random.default_rng([cfg.seed, 2]), digits, cfg.nondigits,
@@ -104,14 +129,19 @@ class EpochLog(keras.callbacks.Callback):
 
 
 def train(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, cfg: TrainConfig,
-          out: Path, verbose: int = 0) -> tuple[keras.Model, dict]:
-    """Train, keep the best model on validation in `out/digits.keras`, and return it with its record."""
+          out: Path, verbose: int = 0, teachers: list[keras.Model] | None = None) -> tuple[keras.Model, dict]:
+    """Train, keep the best model on validation in `out/digits.keras`, and return it with its record.
+
+    `teachers` are `cfg.teachers` already loaded (the CLI loads them first to report a bad file in one line).
+    """
     if cfg.limit:
         x, y = x[: cfg.limit], y[: cfg.limit]
     keras.utils.set_random_seed(cfg.seed)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "digits.keras"
     ds, steps = train_dataset(x, y, cfg)
+    if cfg.teachers:
+        ds = distilled(ds, load_teachers(cfg.teachers) if teachers is None else teachers, cfg.distill_weight)
     val = validation_set(x_val, y_val, x, cfg)
     strategy = make_strategy(cfg.strategy)
     with strategy.scope():
