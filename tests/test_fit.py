@@ -138,7 +138,10 @@ def test_config_refuses_what_the_cli_cannot_send():
 def test_a_missing_or_damaged_teacher_is_one_line(tmp_path, sample_path, capsys):
     damaged = tmp_path / "damaged.keras"
     damaged.write_bytes(b"PK not really a keras archive")
-    for teacher, words in ((tmp_path / "none.keras", "no such teacher model"), (damaged, "not a Keras model")):
+    ten = tmp_path / "ten.keras"  # a model of MNIST's ten classes, without "not a digit"
+    keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]).save(ten)
+    for teacher, words in ((tmp_path / "none.keras", "no such teacher model"), (damaged, "not a Keras model"),
+                           (ten, "gives 10 outputs, not a digit model")):
         assert main(["--data", str(sample_path), "--out", str(tmp_path / "out"), "--epochs", "1",
                      "--validation", "50", "--teacher", str(teacher)]) == 2
         err = capsys.readouterr().err.strip()

@@ -84,8 +84,10 @@ def load_teachers(paths: tuple[str, ...]) -> list[keras.Model]:
             teachers.append(keras.models.load_model(path, compile=False))
         except Exception as e:  # keras raises several types for a damaged archive
             raise ValueError(f"{path}: not a Keras model ({type(e).__name__})") from None
-        if teachers[-1].output_shape[-1] != len(LABELS):
-            raise ValueError(f"{path}: {teachers[-1].output_shape[-1]} outputs, the labels need {len(LABELS)}")
+        shapes = (tuple(teachers[-1].input_shape[1:]), teachers[-1].output_shape[-1])
+        if shapes != ((28, 28, 1), len(LABELS)):
+            raise ValueError(f"{path}: takes {shapes[0]} and gives {shapes[1]} outputs, not a digit model "
+                             f"(28×28×1 in, {len(LABELS)} out)")
     return teachers
 
 
