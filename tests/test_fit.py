@@ -59,14 +59,19 @@ def test_tiny_training_run_writes_a_loadable_model(tmp_path, sample_path, mnist_
     record = json.loads((stage2 / "digits.json").read_text())
     assert record["config"]["init"].endswith("digits.keras") and record["init_record"]["epochs_run"] == 1
 
-    # --teacher: a new model distilled from the two before, the teachers named in its record
+    # --teacher: a new model distilled from the two before, the teachers named in its record; --dropout
+    # reaches the new model's layers
     student = tmp_path / "student"
     assert main(["--data", str(sample_path), "--out", str(student), "--epochs", "1", "--validation", "50",
                  "--batch-size", "50", "--skip-eval", "--teacher", str(tmp_path / "digits.keras"),
-                 "--teacher", str(stage2 / "digits.keras"), "--distill-weight", "0.5"]) == 0
+                 "--teacher", str(stage2 / "digits.keras"), "--distill-weight", "0.5",
+                 "--dropout", "0,0.1,0.2,0.3"]) == 0
     record = json.loads((student / "digits.json").read_text())
     assert len(record["config"]["teachers"]) == 2 and record["config"]["distill_weight"] == 0.5
-    assert keras.models.load_model(student / "digits.keras").output_shape == (None, 11)
+    assert record["config"]["dropout"] == [0, 0.1, 0.2, 0.3]
+    saved = keras.models.load_model(student / "digits.keras")
+    assert saved.output_shape == (None, 11)
+    assert [l.rate for l in saved.layers if isinstance(l, keras.layers.Dropout)] == [0, 0.1, 0.2, 0.3]
 
 
 def test_distilled_targets_mix_the_teachers_average_into_the_labels(mnist_sample):
@@ -119,6 +124,9 @@ def test_mirrored_strategy_over_logical_cpus(tmp_path, sample_path):
     (["--nondigit-fraction", "1"], "non-digit fraction"),
     (["--validation", "100000"], "leaves nothing to train on"),
     (["--teacher", "any.keras", "--distill-weight", "1.5"], "distill weight must be from 0 to 1"),
+    (["--dropout", "0.1,0.2"], "dropout needs four rates from 0 to below 1 (got 0.1, 0.2)"),
+    (["--dropout", "0.1,0.2,0.3,1"], "dropout needs four rates"),
+    (["--dropout", "0.1,high,0.3,0.3"], "dropout must be comma-separated rates"),
 ])
 def test_bad_settings_are_one_line_and_exit_2(tmp_path, sample_path, capsys, flags, words):
     assert main(["--data", str(sample_path), "--out", str(tmp_path), *flags]) == 2

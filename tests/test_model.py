@@ -25,3 +25,10 @@ def test_outputs_are_probabilities():
 def test_layers_follow_the_design():
     kinds = {type(layer).__name__ for layer in build_model().layers}
     assert {"Rescaling", "Conv2D", "BatchNormalization", "MaxPooling2D", "Dropout", "Dense"} <= kinds
+
+
+def test_dropout_rates_go_where_the_config_says():
+    """In order: after the 28×28 block, the 14×14 block, the pooled features and the dense layer."""
+    model = build_model(dropout=(0.0, 0.1, 0.2, 0.3))
+    assert [l.rate for l in model.layers if type(l).__name__ == "Dropout"] == [0.0, 0.1, 0.2, 0.3]
+    assert build_model().count_params() == model.count_params()  # rates change no weights

@@ -24,6 +24,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--learning-rate", type=float, default=d.learning_rate)
     p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
+    p.add_argument("--dropout", default=",".join(map(str, d.dropout)), metavar="A,B,C,D",
+                   help="dropout after the two convolution blocks, the pooled features and the dense layer")
     p.add_argument("--init", default="", help="fine-tune this saved model instead of training a new one")
     p.add_argument("--teacher", action="append", default=[], metavar="MODEL",
                    help="distil from this saved model (repeat for an ensemble; their outputs are averaged)")
@@ -49,13 +51,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def rates(text: str) -> tuple[float, ...]:
+    """'0.05,0.1,0.2,0.2' → a tuple of floats (ValueError naming the text, for the one-line error)."""
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"dropout must be comma-separated rates such as 0.05,0.1,0.2,0.2 (got {text!r})") from None
+
+
 def config(args: argparse.Namespace) -> TrainConfig:
     """The training settings: the defaults with the command line's choices (ValueError when out of range)."""
     from train.config import TrainConfig
 
     d = TrainConfig()
     return replace(d, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                   warmup_epochs=args.warmup_epochs, init=args.init,
+                   warmup_epochs=args.warmup_epochs, dropout=rates(args.dropout), init=args.init,
                    teachers=tuple(args.teacher), distill_weight=args.distill_weight, patience=args.patience,
                    monitor=args.monitor, validation=args.validation, limit=args.limit, seed=args.seed,
                    strategy=args.strategy,

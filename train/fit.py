@@ -147,7 +147,7 @@ def train(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, cf
     val = validation_set(x_val, y_val, x, cfg)
     strategy = make_strategy(cfg.strategy)
     with strategy.scope():
-        model = keras.models.load_model(cfg.init, compile=False) if cfg.init else build_model()
+        model = keras.models.load_model(cfg.init, compile=False) if cfg.init else build_model(dropout=cfg.dropout)
         start = cfg.learning_rate / 10 if cfg.warmup_epochs else cfg.learning_rate
         schedule = keras.optimizers.schedules.CosineDecay(
             start, decay_steps=max(1, (cfg.epochs - cfg.warmup_epochs) * steps),
