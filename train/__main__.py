@@ -51,7 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def rates(text: str) -> tuple[float, ...]:
+def dropout_rates(text: str) -> tuple[float, ...]:
     """'0.05,0.1,0.2,0.2' → a tuple of floats (ValueError naming the text, for the one-line error)."""
     try:
         return tuple(float(v) for v in text.split(","))
@@ -65,7 +65,7 @@ def config(args: argparse.Namespace) -> TrainConfig:
 
     d = TrainConfig()
     return replace(d, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                   warmup_epochs=args.warmup_epochs, dropout=rates(args.dropout), init=args.init,
+                   warmup_epochs=args.warmup_epochs, dropout=dropout_rates(args.dropout), init=args.init,
                    teachers=tuple(args.teacher), distill_weight=args.distill_weight, patience=args.patience,
                    monitor=args.monitor, validation=args.validation, limit=args.limit, seed=args.seed,
                    strategy=args.strategy,
