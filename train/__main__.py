@@ -24,6 +24,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--learning-rate", type=float, default=d.learning_rate)
     p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay,
+                   help="AdamW's decoupled weight decay (each step shrinks every weight by learning rate × this)")
     p.add_argument("--dropout", default=",".join(map(str, d.dropout)), metavar="A,B,C,D",
                    help="dropout after the two convolution blocks, the pooled features and the dense layer")
     p.add_argument("--init", default="", help="fine-tune this saved model instead of training a new one")
@@ -65,7 +67,7 @@ def config(args: argparse.Namespace) -> TrainConfig:
 
     d = TrainConfig()
     return replace(d, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                   warmup_epochs=args.warmup_epochs, dropout=dropout_rates(args.dropout), init=args.init,
+                   warmup_epochs=args.warmup_epochs, weight_decay=args.weight_decay, dropout=dropout_rates(args.dropout), init=args.init,
                    teachers=tuple(args.teacher), distill_weight=args.distill_weight, patience=args.patience,
                    monitor=args.monitor, validation=args.validation, limit=args.limit, seed=args.seed,
                    strategy=args.strategy,
