@@ -17,7 +17,7 @@ class TrainConfig:
     batch_size: int = 128
     learning_rate: float = 3e-3  # peak, reached after the warm-up, then cosine decay to zero
     warmup_epochs: int = 1
-    weight_decay: float = 1e-4
+    weight_decay: float = 1e-4  # AdamW's, decoupled: 0.02 read 99.58 % against 99.69 % (README: the run table)
     label_smoothing: float = 0.05
     # dropout after the 28×28 block, the 14×14 block, the pooled features and the dense layer (a new model
     # only; --init keeps the saved one's). Less, (0, 0.05, 0.1, 0.1), read 99.59 % of the test digits and more,
