@@ -52,14 +52,15 @@ def test_tiny_training_run_writes_a_loadable_model(tmp_path, sample_path, mnist_
     assert (tmp_path / "eval" / "robustness.png").stat().st_size > 1000
 
     # --init: a fine-tuning stage starts from that model and keeps the record of the stage before;
-    # --weight-decay reaches the optimizer saved with the model
+    # --weight-decay reaches the optimizer saved with the model, --label-smoothing the record
     stage2 = tmp_path / "stage2"
     assert main(["--data", str(sample_path), "--out", str(stage2), "--epochs", "1", "--validation", "50",
                  "--batch-size", "50", "--skip-eval", "--init", str(tmp_path / "digits.keras"),
-                 "--learning-rate", "1e-4", "--warmup-epochs", "0", "--weight-decay", "0.05"]) == 0
+                 "--learning-rate", "1e-4", "--warmup-epochs", "0", "--weight-decay", "0.05",
+                 "--label-smoothing", "0.1"]) == 0
     record = json.loads((stage2 / "digits.json").read_text())
     assert record["config"]["init"].endswith("digits.keras") and record["init_record"]["epochs_run"] == 1
-    assert record["config"]["weight_decay"] == 0.05
+    assert record["config"]["weight_decay"] == 0.05 and record["config"]["label_smoothing"] == 0.1
     assert keras.models.load_model(stage2 / "digits.keras").optimizer.weight_decay == pytest.approx(0.05)
 
     # --teacher: a new model distilled from the two before, the teachers named in its record; --dropout
@@ -121,6 +122,7 @@ def test_mirrored_strategy_over_logical_cpus(tmp_path, sample_path):
     (["--epochs", "0"], "epochs must be at least 1"),
     (["--batch-size", "0"], "batch size"),
     (["--learning-rate", "-1"], "learning rate"),
+    (["--label-smoothing", "1"], "label smoothing must be from 0 to below 1 (got 1.0)"),
     (["--weight-decay", "-0.01"], "weight decay must be 0 or more (got -0.01)"),
     (["--warmup-epochs", "5", "--epochs", "2"], "warm-up epochs"),
     (["--validation", "0"], "validation"),

@@ -26,6 +26,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
     p.add_argument("--weight-decay", type=float, default=d.weight_decay,
                    help="AdamW's decoupled weight decay (each step shrinks every weight by learning rate × this)")
+    p.add_argument("--label-smoothing", type=float, default=d.label_smoothing,
+                   help="share of each target spread evenly over all classes")
     p.add_argument("--dropout", default=",".join(map(str, d.dropout)), metavar="A,B,C,D",
                    help="dropout after the two convolution blocks, the pooled features and the dense layer")
     p.add_argument("--init", default="", help="fine-tune this saved model instead of training a new one")
@@ -67,7 +69,8 @@ def config(args: argparse.Namespace) -> TrainConfig:
 
     d = TrainConfig()
     return replace(d, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                   warmup_epochs=args.warmup_epochs, weight_decay=args.weight_decay, dropout=dropout_rates(args.dropout), init=args.init,
+                   warmup_epochs=args.warmup_epochs, weight_decay=args.weight_decay,
+                   label_smoothing=args.label_smoothing, dropout=dropout_rates(args.dropout), init=args.init,
                    teachers=tuple(args.teacher), distill_weight=args.distill_weight, patience=args.patience,
                    monitor=args.monitor, validation=args.validation, limit=args.limit, seed=args.seed,
                    strategy=args.strategy,

@@ -51,6 +51,7 @@ class TrainConfig:
             (0 <= self.warmup_epochs <= self.epochs,
              f"warm-up epochs must be from 0 to the number of epochs (got {self.warmup_epochs} of {self.epochs})"),
             (self.weight_decay >= 0, f"weight decay must be 0 or more (got {self.weight_decay})"),
+            (0 <= self.label_smoothing < 1, f"label smoothing must be from 0 to below 1 (got {self.label_smoothing})"),
             (self.patience >= 1, f"patience must be at least 1 (got {self.patience})"),
             (self.validation >= 1, f"validation must hold out at least 1 image (got {self.validation})"),
             (len(self.dropout) == 4 and all(0 <= r < 1 for r in self.dropout),
