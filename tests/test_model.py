@@ -1,4 +1,5 @@
 """The model's contract: raw 0..255 pixels in, 11 probabilities out, within the Raspberry Pi budget."""
+import keras
 import numpy as np
 
 from train import LABELS
@@ -30,5 +31,5 @@ def test_layers_follow_the_design():
 def test_dropout_rates_go_where_the_config_says():
     """In order: after the 28×28 block, the 14×14 block, the pooled features and the dense layer."""
     model = build_model(dropout=(0.0, 0.1, 0.2, 0.3))
-    assert [l.rate for l in model.layers if type(l).__name__ == "Dropout"] == [0.0, 0.1, 0.2, 0.3]
+    assert [l.rate for l in model.layers if isinstance(l, keras.layers.Dropout)] == [0.0, 0.1, 0.2, 0.3]
     assert build_model().count_params() == model.count_params()  # rates change no weights
