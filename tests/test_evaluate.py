@@ -2,7 +2,8 @@
 import numpy as np
 
 from edge.normalize import to_mnist_batch
-from train.evaluate import CONDITIONS, Condition, confusion, transformed
+from train import LABELS
+from train.evaluate import CONDITIONS, Condition, confusion, evaluate, transformed
 
 
 def test_untouched_condition_is_the_runners_own_path(mnist_sample):
@@ -27,3 +28,26 @@ def test_confusion_counts_rejections_in_the_last_column():
     m = confusion(np.array([1, 1, 7, 3]), np.array([1, 10, 1, 3]))
     assert m.shape == (10, 11) and m.sum() == 4
     assert m[1, 1] == 1 and m[1, 10] == 1 and m[7, 1] == 1 and m[3, 3] == 1
+
+
+class FixedModel:
+    """Answers every batch with the same rows of probabilities, whatever the pixels."""
+
+    def __init__(self, rows: np.ndarray):
+        self.rows = rows
+
+    def predict(self, x, batch_size=None, verbose=0):
+        assert len(x) == len(self.rows)
+        return self.rows
+
+
+def test_rejections_are_errors_and_the_digits_only_figure_ignores_them(mnist_sample):
+    x, y = mnist_sample[2][:4], np.array([1, 2, 3, 4])
+    rows = np.full((4, len(LABELS)), 0.01)
+    rows[0, 1] = 0.9  # right
+    rows[1, 10], rows[1, 2] = 0.6, 0.3  # rejected; its best digit is right
+    rows[2, 10], rows[2, 5] = 0.6, 0.3  # rejected; its best digit is wrong
+    rows[3, 7] = 0.9  # misread
+    report = evaluate(FixedModel(rows), x, y, progress=lambda line: None)
+    assert report["test_accuracy"] == 0.25 and report["digits_only_accuracy"] == 0.5
+    assert report["confusion"][2][10] == 1 and report["confusion"][3][10] == 1

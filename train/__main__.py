@@ -131,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         record["evaluation"] = {k: v for k, v in report.items() if k != "confusion"}
         for path in write_report(report, out / "eval"):
             print(f"wrote {path}")
-        print(f"MNIST test accuracy: {report['test_accuracy']:.4%}")
+        print(f"MNIST test accuracy: {report['test_accuracy']:.4%} "
+              f"({report['digits_only_accuracy']:.4%} with 'not a digit' ignored, a diagnostic)")
     print(f"wrote {save_record(record, out)}")
     return 0
 
