@@ -2,7 +2,7 @@
 import numpy as np
 
 from edge.normalize import to_mnist_batch
-from train import LABELS
+from train import LABELS, REJECT_INDEX as NOT_DIGIT
 from train.evaluate import CONDITIONS, Condition, confusion, evaluate, transformed
 
 
@@ -45,9 +45,9 @@ def test_rejections_are_errors_and_the_digits_only_figure_ignores_them(mnist_sam
     x, y = mnist_sample[2][:4], np.array([1, 2, 3, 4])
     rows = np.full((4, len(LABELS)), 0.01)
     rows[0, 1] = 0.9  # right
-    rows[1, 10], rows[1, 2] = 0.6, 0.3  # rejected; its best digit is right
-    rows[2, 10], rows[2, 5] = 0.6, 0.3  # rejected; its best digit is wrong
+    rows[1, NOT_DIGIT], rows[1, 2] = 0.6, 0.3  # rejected; its best digit is right
+    rows[2, NOT_DIGIT], rows[2, 5] = 0.6, 0.3  # rejected; its best digit is wrong
     rows[3, 7] = 0.9  # misread
     report = evaluate(FixedModel(rows), x, y, progress=lambda line: None)
     assert report["test_accuracy"] == 0.25 and report["digits_only_accuracy"] == 0.5
-    assert report["confusion"][2][10] == 1 and report["confusion"][3][10] == 1
+    assert report["confusion"][2][NOT_DIGIT] == 1 and report["confusion"][3][NOT_DIGIT] == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from edge.normalize import to_mnist
-from train import LABELS
+from train import LABELS, REJECT_INDEX
 from train.augment import affine_matrix, warp
 
 
@@ -63,10 +63,11 @@ def evaluate(model, x_test: np.ndarray, y_test: np.ndarray, progress=print) -> d
         pred = np.argmax(probs, axis=1)
         acc = float(np.mean(pred == y_test))
         results.append({"name": c.name, "kind": c.kind, "angle": c.angle, "zoom": c.zoom, "shift": c.shift,
-                        "accuracy": round(acc, 5), "rejected": round(float(np.mean(pred == len(LABELS) - 1)), 5)})
+                        "accuracy": round(acc, 5), "rejected": round(float(np.mean(pred == REJECT_INDEX)), 5)})
         if c.kind == "rotation" and c.angle == 0:
             matrix = confusion(y_test, pred)
-            digits_only = round(float(np.mean(np.argmax(probs[:, : len(LABELS) - 1], axis=1) == y_test)), 5)
+            best_digit = np.argmax(np.where(np.arange(probs.shape[1]) == REJECT_INDEX, -np.inf, probs), axis=1)
+            digits_only = round(float(np.mean(best_digit == y_test)), 5)
         progress(f"[{i}/{len(CONDITIONS)}] {c.name:14s} accuracy {acc:.4%}")
     clean = next(r for r in results if r["name"] == "rotate +0")
     return {"test_accuracy": clean["accuracy"], "digits_only_accuracy": digits_only, "test_images": len(x_test),
