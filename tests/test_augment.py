@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from edge.normalize import to_mnist
-from train.augment import AugmentParams, affine_matrix, augment_batch, warp
+from train.augment import AugmentParams, affine_matrix, augment_batch, bend, warp
 
 
 def centre_of_mass(img: np.ndarray) -> np.ndarray:
@@ -35,6 +35,26 @@ def test_augmentation_changes_but_keeps_the_digit(mnist_sample):
     assert (aug.reshape(len(aug), -1) > 128).sum(1).min() >= 15
 
 
+def test_bend_moves_strokes_smoothly_and_keeps_the_ink(mnist_sample):
+    """The elastic field shifts pixels by about `elastic_shift` without tearing the digit or moving it away."""
+    p = AugmentParams(elastic_probability=1.0, elastic_shift=1.0)
+    canvas = warp(mnist_sample[0][0], affine_matrix(zoom=2, canvas=84), 84)
+    a = bend(canvas, np.random.default_rng(3), p)
+    assert a.shape == canvas.shape and a.dtype == np.uint8
+    np.testing.assert_array_equal(a, bend(canvas, np.random.default_rng(3), p))
+    assert (a != canvas).mean() > 0.02
+    assert abs(int(a.sum()) - int(canvas.sum())) < 0.15 * canvas.sum()
+    assert np.abs(centre_of_mass(a) - centre_of_mass(canvas)).max() < 4  # 2 MNIST pixels
+    assert (bend(canvas, np.random.default_rng(3), AugmentParams(elastic_shift=3.0)) != a).any()
+
+
+def test_bent_digits_keep_their_ink_and_differ_from_unbent(mnist_sample):
+    x = mnist_sample[0][:100]
+    bent = augment_batch(x, np.random.default_rng(0), AugmentParams(clean_fraction=0.0, elastic_probability=1.0))
+    assert (bent.reshape(len(bent), -1) > 128).sum(1).min() >= 15
+    assert (bent != augment_batch(x, np.random.default_rng(0), AugmentParams(clean_fraction=0.0))).any()
+
+
 def test_rotation_matrix_turns_counter_clockwise():
     img = np.zeros((28, 28), np.uint8)
     img[4:8, 12:16] = 255  # a blob above the centre
@@ -54,3 +74,5 @@ def test_shares_outside_0_to_1_are_refused():
         AugmentParams(clean_fraction=-0.1)
     with pytest.raises(ValueError, match="non-digit fraction"):
         AugmentParams(nondigit_fraction=1.0)
+    with pytest.raises(ValueError, match="elastic probability"):
+        AugmentParams(elastic_probability=1.5)

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from train.__main__ import main
+from train.__main__ import config, main, parse_args
 from train.config import TrainConfig
 from train.fit import batch_maker, distilled, train_dataset
 from train.model import build_model
@@ -128,6 +128,7 @@ def test_mirrored_strategy_over_logical_cpus(tmp_path, sample_path):
     (["--validation", "0"], "validation"),
     (["--clean-fraction", "1.5"], "clean fraction"),
     (["--nondigit-fraction", "1"], "non-digit fraction"),
+    (["--elastic", "-0.5"], "elastic probability must be from 0 to 1 (got -0.5)"),
     (["--validation", "100000"], "leaves nothing to train on"),
     (["--teacher", "any.keras", "--distill-weight", "1.5"], "distill weight must be from 0 to 1"),
     (["--dropout", "0.1,0.2"], "dropout needs four rates from 0 to below 1 (got 0.1, 0.2)"),
@@ -139,6 +140,14 @@ def test_bad_settings_are_one_line_and_exit_2(tmp_path, sample_path, capsys, fla
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and words in err and "\n" not in err
     assert not (tmp_path / "digits.keras").exists()
+
+
+def test_augmentation_flags_reach_the_config():
+    """The defaults train the committed model; the flags change only their own knob."""
+    assert config(parse_args([])).augment == TrainConfig().augment
+    a = config(parse_args(["--elastic", "0.5", "--clean-fraction", "0.45"])).augment
+    assert (a.elastic_probability, a.clean_fraction) == (0.5, 0.45)
+    assert a.nondigit_fraction == TrainConfig().augment.nondigit_fraction
 
 
 def test_config_refuses_what_the_cli_cannot_send():

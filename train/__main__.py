@@ -42,6 +42,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="share of digits only re-normalized, not distorted")
     p.add_argument("--nondigit-fraction", type=float, default=d.augment.nondigit_fraction,
                    help="share of each batch replaced by generated 'not a digit' marks")
+    p.add_argument("--elastic", type=float, default=d.augment.elastic_probability,
+                   help="share of distorted digits and marks also bent by a smooth random field (0: off)")
     p.add_argument("--validation", type=int, default=d.validation, help="training images held out")
     p.add_argument("--limit", type=int, default=0, help="train on only this many images (quick runs)")
     p.add_argument("--seed", type=int, default=d.seed)
@@ -75,7 +77,8 @@ def config(args: argparse.Namespace) -> TrainConfig:
                    monitor=args.monitor, validation=args.validation, limit=args.limit, seed=args.seed,
                    strategy=args.strategy,
                    augment=replace(d.augment, clean_fraction=args.clean_fraction,
-                                   nondigit_fraction=args.nondigit_fraction))
+                                   nondigit_fraction=args.nondigit_fraction,
+                                   elastic_probability=args.elastic))
 
 
 def main(argv: list[str] | None = None) -> int:

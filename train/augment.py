@@ -1,8 +1,8 @@
 """On-the-fly augmentation: what a camera does to handwriting that MNIST never shows.
 
 Each digit is warped (rotation, shear, aspect, scale, sub-pixel shift) onto a canvas at twice MNIST's
-resolution, made thinner or thicker there, sometimes blurred, and then re-normalized with the runner's own
-`edge.normalize.to_mnist` — so the model learns on exactly the crops the runner will feed it. Whole-pixel
+resolution, optionally bent by a smooth random field, made thinner or thicker there, sometimes blurred, and
+then re-normalized with the runner's own `edge.normalize.to_mnist` — so the model learns on exactly the crops the runner will feed it. Whole-pixel
 shifts and size changes are undone by that normalization; what survives is what matters at run time:
 lost resolution (small digits), slant, rotation and stroke weight.
 """
@@ -35,6 +35,11 @@ class AugmentParams:
     max_thicken: int = 3
     blur_probability: float = 0.2  # defocus, Gaussian sigma up to `max_blur` canvas pixels
     max_blur: float = 1.5
+    # a smooth random displacement field (Simard et al. 2003), for this share of the distorted digits and of
+    # the marks: the wobble of a hand that no affine warp makes. 0 (off) trains the committed model exactly.
+    elastic_probability: float = 0.0
+    elastic_shift: float = 1.0  # the field's rms displacement along each axis, in MNIST pixels
+    elastic_smoothness: float = 4.0  # the field's Gaussian sigma, in MNIST pixels: larger bends more gently
     nondigit_fraction: float = 0.2  # share of each batch replaced by generated "not a digit" marks
 
     def __post_init__(self) -> None:
@@ -43,6 +48,8 @@ class AugmentParams:
             raise ValueError(f"clean fraction must be from 0 to 1 (got {self.clean_fraction})")
         if not 0 <= self.nondigit_fraction < 1:
             raise ValueError(f"non-digit fraction must be from 0 to below 1 (got {self.nondigit_fraction})")
+        if not 0 <= self.elastic_probability <= 1:
+            raise ValueError(f"elastic probability must be from 0 to 1 (got {self.elastic_probability})")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -79,6 +86,20 @@ def warp(image: np.ndarray, matrix: np.ndarray, canvas: int) -> np.ndarray:
     return cv2.warpAffine(image, matrix, (canvas, canvas), flags=cv2.INTER_LINEAR, borderValue=0)
 
 
+def bend(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams) -> np.ndarray:
+    """Move every pixel by a smoothly varying random offset. The field is drawn at MNIST's resolution and
+    enlarged (it is smooth, so nothing is lost, and blurring
+    a field of the canvas's own size took more than twice as long)."""
+    h, w = canvas.shape
+    coarse = (max(h // p.upscale, 1), max(w // p.upscale, 1))
+    dx, dy = (cv2.GaussianBlur(rng.standard_normal(coarse).astype(np.float32), (0, 0), p.elastic_smoothness)
+              for _ in range(2))
+    gain = p.elastic_shift * p.upscale / max(float(np.sqrt(np.mean(dx * dx + dy * dy) / 2)), 1e-12)
+    dx, dy = (cv2.resize(f * gain, (w, h), interpolation=cv2.INTER_LINEAR) for f in (dx, dy))
+    ys, xs = np.mgrid[:h, :w].astype(np.float32)
+    return cv2.remap(canvas, xs + dx, ys + dy, cv2.INTER_LINEAR, borderValue=0)
+
+
 def restroke(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams) -> np.ndarray:
     """Thin or thicken the strokes; an erosion that would wipe out most of the ink is skipped."""
     draw = rng.random()
@@ -92,8 +113,11 @@ def restroke(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams) -> 
 
 
 def pen_and_focus(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams = DEFAULT) -> np.ndarray:
-    """Thinner or thicker strokes, sometimes defocused: applied to digits and non-digit marks alike, so
-    neither stroke width nor blur can tell the model which of the two it is looking at."""
+    """Sometimes bent, thinner or thicker strokes, sometimes defocused: applied to digits and non-digit marks
+    alike, so neither the bend, stroke width nor blur can tell the model which of the two it is looking at.
+    With `elastic_probability` 0 no number is drawn for the bend, so the random stream is the committed one."""
+    if p.elastic_probability and rng.random() < p.elastic_probability:
+        canvas = bend(canvas, rng, p)
     canvas = restroke(canvas, rng, p)
     if rng.random() < p.blur_probability:
         canvas = cv2.GaussianBlur(canvas, (0, 0), rng.uniform(0.5, p.max_blur))
