@@ -2,9 +2,9 @@
 
 Each digit is warped (rotation, shear, aspect, scale, sub-pixel shift) onto a canvas at twice MNIST's
 resolution, optionally bent by a smooth random field, made thinner or thicker there, sometimes blurred, and
-then re-normalized with the runner's own `edge.normalize.to_mnist` — so the model learns on exactly the crops the runner will feed it. Whole-pixel
-shifts and size changes are undone by that normalization; what survives is what matters at run time:
-lost resolution (small digits), slant, rotation and stroke weight.
+then re-normalized with the runner's own `edge.normalize.to_mnist` — so the model learns on exactly the
+crops the runner will feed it. Whole-pixel shifts and size changes are undone by that normalization; what
+survives is what matters at run time: lost resolution (small digits), slant, rotation and stroke weight.
 """
 from __future__ import annotations
 
