@@ -88,8 +88,7 @@ def warp(image: np.ndarray, matrix: np.ndarray, canvas: int) -> np.ndarray:
 
 def bend(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams) -> np.ndarray:
     """Move every pixel by a smoothly varying random offset. The field is drawn at MNIST's resolution and
-    enlarged (it is smooth, so nothing is lost, and blurring
-    a field of the canvas's own size took more than twice as long)."""
+    enlarged: it is smooth, so nothing is lost, and blurring one of the canvas's size took over twice as long."""
     h, w = canvas.shape
     coarse = (max(h // p.upscale, 1), max(w // p.upscale, 1))
     dx, dy = (cv2.GaussianBlur(rng.standard_normal(coarse).astype(np.float32), (0, 0), p.elastic_smoothness)
