@@ -93,7 +93,7 @@ def bend(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams) -> np.n
     coarse = (max(h // p.upscale, 1), max(w // p.upscale, 1))
     dx, dy = (cv2.GaussianBlur(rng.standard_normal(coarse).astype(np.float32), (0, 0), p.elastic_smoothness)
               for _ in range(2))
-    gain = p.elastic_shift * p.upscale / max(float(np.sqrt(np.mean(dx * dx + dy * dy) / 2)), 1e-12)
+    gain = p.elastic_shift * p.upscale / np.sqrt(np.mean(dx * dx + dy * dy) / 2)
     dx, dy = (cv2.resize(f * gain, (w, h), interpolation=cv2.INTER_LINEAR) for f in (dx, dy))
     ys, xs = np.mgrid[:h, :w].astype(np.float32)
     return cv2.remap(canvas, xs + dx, ys + dy, cv2.INTER_LINEAR, borderValue=0)
