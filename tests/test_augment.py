@@ -69,10 +69,14 @@ def test_params_are_one_documented_place():
     assert d["rotation"] == 45.0 and 0 < d["nondigit_fraction"] < 0.5
 
 
-def test_shares_outside_0_to_1_are_refused():
+def test_shares_outside_0_to_1_and_impossible_bends_are_refused():
     with pytest.raises(ValueError, match="clean fraction"):
         AugmentParams(clean_fraction=-0.1)
     with pytest.raises(ValueError, match="non-digit fraction"):
         AugmentParams(nondigit_fraction=1.0)
     with pytest.raises(ValueError, match="elastic probability"):
         AugmentParams(elastic_probability=1.5)
+    with pytest.raises(ValueError, match="elastic shift"):
+        AugmentParams(elastic_shift=-1.0)
+    with pytest.raises(ValueError, match="smoothness above 0"):
+        AugmentParams(elastic_smoothness=0.0)

@@ -43,13 +43,17 @@ class AugmentParams:
     nondigit_fraction: float = 0.2  # share of each batch replaced by generated "not a digit" marks
 
     def __post_init__(self) -> None:
-        """Shares outside 0..1 would quietly distort every digit or replace every one with a mark."""
+        """Shares outside 0..1 would quietly distort every digit or replace every one with a mark; a bend with
+        no smoothness would fail deep inside OpenCV instead of here."""
         if not 0 <= self.clean_fraction <= 1:
             raise ValueError(f"clean fraction must be from 0 to 1 (got {self.clean_fraction})")
         if not 0 <= self.nondigit_fraction < 1:
             raise ValueError(f"non-digit fraction must be from 0 to below 1 (got {self.nondigit_fraction})")
         if not 0 <= self.elastic_probability <= 1:
             raise ValueError(f"elastic probability must be from 0 to 1 (got {self.elastic_probability})")
+        if self.elastic_shift < 0 or self.elastic_smoothness <= 0:
+            raise ValueError("elastic shift must be 0 or more and smoothness above 0 "
+                             f"(got {self.elastic_shift}, {self.elastic_smoothness})")
 
     def as_dict(self) -> dict:
         return asdict(self)
