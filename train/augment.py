@@ -43,8 +43,8 @@ class AugmentParams:
     nondigit_fraction: float = 0.2  # share of each batch replaced by generated "not a digit" marks
 
     def __post_init__(self) -> None:
-        """Shares outside 0..1 would quietly distort every digit or replace every one with a mark; a bend with
-        no smoothness would fail deep inside OpenCV instead of here."""
+        """Shares outside 0..1 would quietly distort every digit or replace every one with a mark; a negative
+        rms shift means nothing, and a bend with no smoothness would fail deep inside OpenCV instead of here."""
         if not 0 <= self.clean_fraction <= 1:
             raise ValueError(f"clean fraction must be from 0 to 1 (got {self.clean_fraction})")
         if not 0 <= self.nondigit_fraction < 1:
