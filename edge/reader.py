@@ -13,7 +13,7 @@ from typing import Union
 import cv2
 import numpy as np
 
-from edge import group, segment
+from edge import group, scale, segment
 from edge.classify import Classifier
 from edge.group import Digit, Number
 from edge.normalize import to_mnist_batch
@@ -29,10 +29,10 @@ class ReadParams:
 
     min_confidence: float = 0.5  # a digit below this probability is dropped as unsure
     orientation: Orientation = 0  # degrees the frame is turned clockwise before reading, or "auto" (4x the work)
-    max_side: int = 1600  # larger frames (phone photos) are shrunk to this longer side before reading
     # OpenCV's worker threads for the whole process (None: leave them alone). Its parallel loops cost more than
     # they save on a 640x480 frame: segmentation took 3.1 ms with 2 threads on 2 idle cores, 2.1 ms with 1
     opencv_threads: int | None = 1
+    scale: scale.ScaleParams = scale.DEFAULT  # how photos larger than a camera frame are shrunk first
     segment: segment.SegmentParams = segment.DEFAULT
     group: group.GroupParams = group.DEFAULT
 
@@ -176,12 +176,12 @@ class Reader:
         shape = frame.shape[:2]
         if frame.size == 0:
             return Reading([], [], 0, shape)
-        factor = min(1.0, self.params.max_side / max(shape))
-        small = frame if factor == 1.0 else cv2.resize(frame, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
         turns = TURNS if self.params.orientation == "auto" else (self.params.orientation,)
 
         start = time.perf_counter()
-        found = {turn: with_wholes(segment.find_candidates(rotate(small, turn), self.params.segment))
+        small, plan = scale.working_image(frame, self.params.scale, self.params.segment)
+        factor = plan.factor
+        found = {turn: with_wholes(segment.find_candidates(rotate(small, turn), self.params.segment, plan.unit))
                  for turn in turns}
         segmented = time.perf_counter()
         patches = [c.ink for turn in turns for c in found[turn]]

@@ -9,7 +9,10 @@ The steps, each a few vectorized OpenCV calls (docs/segmentation.md explains the
    side-by-side digits of a number apart; components much wider than a digit split at ink minima.
 4. Shape rules drop what is clearly no digit (too small, too big, line-like, page borders); each
    survivor's ink, with every other digit's ink masked out, is ready for `edge.normalize.to_mnist`.
-All sizes are fractions of the frame (its shorter side unless said) so one setting serves any resolution.
+Sizes of the page (paper lines, borders, the tallest digit, the paper-brightness estimate) are fractions of the
+frame. Sizes of the writing (the smallest digit, specks, how close two pieces must be, how thin a paper line is)
+are fractions of a *unit*: the frame's shorter side for a camera frame (the defaults were set on 640x480), or a
+length `edge.scale` derives from the size of the writing in a photo, so one setting serves any resolution.
 """
 from __future__ import annotations
 
@@ -35,8 +38,9 @@ class SegmentParams:
     line_scale: float = 0.5  # lines are searched on the binary ink shrunk by this factor (speed, tilt)
     line_length: float = 0.6  # a straight run longer than this fraction of the frame's side is a line
     line_tilt: int = 3  # shrunk pixels of vertical (horizontal) slack: lines tilted a few degrees still count
-    line_run: float = 0.04  # near a line, straight runs this long (fraction of the shorter side) are line
-    line_width: float = 0.01  # lines are at most this thick; where ink is thicker a stroke crosses: kept
+    line_run: float = 0.04  # near a line, straight runs this long (fraction of the unit) are line
+    line_width: float = 0.025  # lines are at most this thick (unit); where ink is thicker a stroke crosses: kept
+    line_wide_share: float = 0.2  # a line's thickness: the thinnest run across it that at most this share exceeds
     # -- components --
     min_piece: float = 0.012  # components smaller than this (longer side) are specks, even as digit parts
     stack_overlap: float = 0.5  # pieces one above the other: horizontal overlap >= this * narrower width...
@@ -93,7 +97,8 @@ class Candidate:
     whole: Candidate | None = field(default=None, repr=False, compare=False)
 
 
-def _gray(frame: np.ndarray) -> np.ndarray:
+def to_gray(frame: np.ndarray) -> np.ndarray:
+    """The frame as one contiguous uint8 grey channel (BGR, BGRA and grey accepted)."""
     frame = np.asarray(frame)
     if frame.ndim == 3 and frame.shape[2] == 4:
         frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2GRAY)
@@ -116,13 +121,11 @@ def ink_map(frame: np.ndarray, params: SegmentParams = DEFAULT) -> np.ndarray:
     The paper's brightness comes from a grey closing (max then min filter, wider than any stroke) of a
     shrunk copy, so gradients and shadows divide out. Light-on-dark frames are inverted first.
     """
-    gray = _gray(frame)
+    gray = to_gray(frame)
     h, w = gray.shape[:2]
     if h == 0 or w == 0:
         return np.zeros((h, w), np.uint8)
-    scale = min(1.0, params.background_width / w)
-    small = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-    k = _odd(params.background_kernel * min(small.shape[:2]))
+    small, k = _background_copy(gray, params)
     if _light_ink(small, k, params):
         gray, small = 255 - gray, 255 - small
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
@@ -132,6 +135,20 @@ def ink_map(frame: np.ndarray, params: SegmentParams = DEFAULT) -> np.ndarray:
         gray = cv2.GaussianBlur(gray, (params.noise_blur, params.noise_blur), 0)
     relative = cv2.divide(gray, paper, scale=255)  # paper -> 255, ink darker
     return cv2.bitwise_not(relative)  # 255 - relative
+
+
+def _background_copy(gray: np.ndarray, params: SegmentParams) -> tuple[np.ndarray, int]:
+    """The grey frame shrunk to `background_width` and the paper-estimate kernel size on it."""
+    h, w = gray.shape[:2]
+    scale = min(1.0, params.background_width / w)
+    small = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    return small, _odd(params.background_kernel * min(small.shape[:2]))
+
+
+def light_ink(frame: np.ndarray, params: SegmentParams = DEFAULT) -> bool:
+    """Is the writing lighter than its ground (chalk on a board, MNIST itself)? As `ink_map` decides it."""
+    gray = to_gray(frame)
+    return gray.size > 0 and _light_ink(*_background_copy(gray, params), params)
 
 
 def _light_ink(small: np.ndarray, kernel: int, params: SegmentParams) -> bool:
@@ -147,7 +164,7 @@ def _light_ink(small: np.ndarray, kernel: int, params: SegmentParams) -> bool:
     return float(np.dot(contrast * contrast, contrast)) > 0  # the sum of cubes; ** 3 is 30x slower
 
 
-def _remove_lines(binary: np.ndarray, params: SegmentParams) -> tuple[np.ndarray, np.ndarray]:
+def _remove_lines(binary: np.ndarray, unit: float, params: SegmentParams) -> tuple[np.ndarray, np.ndarray]:
     """Binary ink without long, thin, straight horizontal/vertical lines (strokes crossing them stay),
     and the removed line pixels (where a stroke may have been cut)."""
     h, w = binary.shape
@@ -155,13 +172,13 @@ def _remove_lines(binary: np.ndarray, params: SegmentParams) -> tuple[np.ndarray
                        interpolation=cv2.INTER_AREA)
     small = (small > 0).astype(np.uint8)
     sh, sw = small.shape
-    run = _odd(params.line_run * min(h, w))
-    thick = max(2, round(params.line_width * min(h, w)) + 1)
+    run = _odd(params.line_run * unit)
+    thickest = max(2, round(params.line_width * unit) + 1)
     lines = np.zeros_like(binary)
     for length, slack, along, across in (
-        ((_odd(params.line_length * sw), 1), (1, 2 * params.line_tilt + 1), (1, run), (thick, 1)),
-        ((1, _odd(params.line_length * sh)), (2 * params.line_tilt + 1, 1), (run, 1), (1, thick)),
-    ):  # (rows, cols) shapes for np.ones; cv2 kernel sizes are (width, height)
+        ((_odd(params.line_length * sw), 1), (1, 2 * params.line_tilt + 1), (1, run), (1, 0)),
+        ((1, _odd(params.line_length * sh)), (2 * params.line_tilt + 1, 1), (run, 1), (0, 1)),
+    ):  # (rows, cols) shapes for np.ones; cv2 kernel sizes are (width, height); across: the unit step
         if max(length) > max(small.shape):
             continue  # no line that long fits in this frame
         grown = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, slack))
@@ -171,9 +188,25 @@ def _remove_lines(binary: np.ndarray, params: SegmentParams) -> tuple[np.ndarray
         band = cv2.morphologyEx(grown, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length))
         if band.any():  # the band is coarse: in it, the line is what runs straight along it and is thin across
             band = cv2.resize(band, (w, h), interpolation=cv2.INTER_NEAREST)
-            straight = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(along, np.uint8))
-            wide = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(across, np.uint8))
-            lines |= band & straight & ~wide  # where a stroke crosses or follows the line it is wide: kept
+            straight = band & cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(along, np.uint8))
+            lines |= straight & ~_wider_than_line(binary, straight, across, thickest, params)
+    return binary & ~lines, lines
+
+
+def _wider_than_line(binary: np.ndarray, line: np.ndarray, across: tuple[int, int], thickest: int,
+                     params: SegmentParams) -> np.ndarray:
+    """Ink thicker across the line than the line itself: where a stroke crosses or follows it (kept).
+
+    The line's thickness is measured, not assumed: the thinnest opening across it (2 px up to `thickest`)
+    that leaves at most `line_wide_share` of the line's pixels. A printed rule as thick as the pen is thus
+    still told from a stroke crossing it, whose run across the line is longer."""
+    total = cv2.countNonZero(line)
+    for thick in range(2, thickest + 1):
+        kernel = np.ones((max(1, thick * across[0]), max(1, thick * across[1])), np.uint8)
+        wide = cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel)
+        if cv2.countNonZero(line & wide) <= params.line_wide_share * total:
+            break
+    return wide
     return binary & ~lines, lines
 
 
@@ -200,22 +233,22 @@ def _pair_boxes(b: np.ndarray) -> tuple[np.ndarray, ...]:
     return lo_x, hi_x, lo_y, hi_y, union_w, union_h
 
 
-def _entangled(boxes: np.ndarray, lines: np.ndarray, short: int, params: SegmentParams) -> np.ndarray:
+def _entangled(boxes: np.ndarray, lines: np.ndarray, unit: float, params: SegmentParams) -> np.ndarray:
     """Which component pairs belong together whatever their size: boxes overlapping (dotted or broken
     strokes crossing each other's box) or a removed paper line between them (a stroke it cut)."""
     lo_x, hi_x, lo_y, hi_y, _, _ = _pair_boxes(boxes)
     gap = np.maximum(lo_x - hi_x, lo_y - hi_y)
-    linked = gap <= -params.entangled * short
+    linked = gap <= -params.entangled * unit
     if lines.any():  # removed line pixels in the rectangle between two boxes, by an integral image
         total = cv2.integral(lines)
         ax, bx = np.clip(np.minimum(lo_x, hi_x) - 1, 0, None), np.clip(np.maximum(lo_x, hi_x) + 1, None, lines.shape[1])
         ay, by = np.clip(np.minimum(lo_y, hi_y) - 1, 0, None), np.clip(np.maximum(lo_y, hi_y) + 1, None, lines.shape[0])
         cut = (total[by, bx] - total[ay, bx] - total[by, ax] + total[ay, ax]) > 0
-        linked |= cut & (gap <= params.cut_gap * short)
+        linked |= cut & (gap <= params.cut_gap * unit)
     return linked
 
 
-def _pieces(binary: np.ndarray, ink: np.ndarray, short: int,
+def _pieces(binary: np.ndarray, ink: np.ndarray, unit: float,
             params: SegmentParams) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
     """8-connected components worth joining: label count, label image, the kept labels and their boxes
     (x0, y0, x1, y1). Kept: not a speck, and some pixel above the high threshold (hysteresis). Only the
@@ -224,7 +257,7 @@ def _pieces(binary: np.ndarray, ink: np.ndarray, short: int,
     # faster. A border walks every column and row its component spans, so a short border is a speck.
     count, labels = cv2.connectedComponentsWithAlgorithm(binary, 8, cv2.CV_32S, cv2.CCL_GRANA)
     borders, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
-    min_piece = params.min_piece * short
+    min_piece = params.min_piece * unit
     found = []  # (label, x, y, w, h) of each big component
     for border, (_, _, _, parent) in zip(borders, hierarchy[0] if len(borders) else []):
         if parent == -1 and len(border) >= min_piece:  # an outer border (the others are holes)
@@ -237,7 +270,7 @@ def _pieces(binary: np.ndarray, ink: np.ndarray, short: int,
     return count, labels, label, np.stack([x, y, x + w, y + h], axis=1)
 
 
-def _join_pieces(boxes: np.ndarray, lines: np.ndarray, min_size: float, short: int,
+def _join_pieces(boxes: np.ndarray, lines: np.ndarray, min_size: float, unit: float,
                  params: SegmentParams) -> np.ndarray:
     """Group index per component box (x0, y0, x1, y1): broken strokes of one digit share a group.
 
@@ -248,7 +281,7 @@ def _join_pieces(boxes: np.ndarray, lines: np.ndarray, min_size: float, short: i
     """
     n = len(boxes)
     group = np.arange(n)
-    linked = _entangled(boxes, lines, short, params).astype(np.int32)
+    linked = _entangled(boxes, lines, unit, params).astype(np.int32)
     for _ in range(params.merge_rounds):
         ids, member = np.unique(group, return_inverse=True)
         gb = _group_boxes(boxes, member, len(ids))
@@ -316,23 +349,30 @@ def _cuts(profile: np.ndarray, k: int, params: SegmentParams) -> list[int]:
     return cuts + [width]
 
 
-def find_candidates(frame: np.ndarray, params: SegmentParams = DEFAULT) -> list[Candidate]:
-    """All probable digits of a frame, in no particular order; [] for an empty, blank or tiny frame."""
+def ink_binary(ink: np.ndarray, unit: float, params: SegmentParams = DEFAULT) -> tuple[np.ndarray, np.ndarray]:
+    """The 0/1 ink of an ink map without its paper lines, and the removed line pixels."""
+    _, binary = cv2.threshold(ink, params.low_threshold, 1, cv2.THRESH_BINARY)
+    return _remove_lines(binary, unit, params)
+
+
+def find_candidates(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | None = None) -> list[Candidate]:
+    """All probable digits of a frame, in no particular order; [] for an empty, blank or tiny frame.
+
+    `unit` is the length the writing's sizes are fractions of (None: the frame's shorter side)."""
     frame = np.asarray(frame)
     if frame.ndim < 2 or frame.size == 0:
         return []
     ink = ink_map(frame, params)
     fh, fw = ink.shape
-    short = min(fh, fw)
-    min_size = max(params.min_size_px, params.min_size * short)
+    unit = float(unit) if unit else min(fh, fw)
+    min_size = max(params.min_size_px, params.min_size * unit)
     if max(fh, fw) < min_size:
         return []
-    _, binary = cv2.threshold(ink, params.low_threshold, 1, cv2.THRESH_BINARY)
-    binary, lines = _remove_lines(binary, params)
-    count, labels, keep, boxes = _pieces(binary, ink, short, params)
+    binary, lines = ink_binary(ink, unit, params)
+    count, labels, keep, boxes = _pieces(binary, ink, unit, params)
     if len(keep) == 0:
         return []
-    group = _join_pieces(boxes, lines, min_size, short, params)
+    group = _join_pieces(boxes, lines, min_size, unit, params)
     ids, member = np.unique(group, return_inverse=True)
     owner = np.zeros(count, np.int32)  # label -> 1 + its group's index; 0: background or dropped
     owner[keep] = member + 1

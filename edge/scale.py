@@ -1,0 +1,108 @@
+"""Pick the image a frame is segmented on, from the size of the writing in it.
+
+The segmentation's sizes were set on 640x480 camera frames, where digits are 20-160 px tall and a pen stroke
+is a few pixels. A phone photo or a scan can hold the same writing at 5-10 times that size (a 12 MP sheet),
+or one digit filling the frame (a close-up). So a frame larger than a camera's is first measured: on a copy
+shrunk to `probe_side`, the median height of its ink components is the writing's size. The frame is then
+shrunk until that writing is about `digit_height` pixels tall (the *working image*), and the segmentation's
+size unit becomes `unit_per_height` of those heights. Cost then follows the working image, not the photo.
+
+Shrinking keeps thin strokes: before the area resize, the ink is widened by a min filter (max for light
+ink) about as wide as the pixels being merged, so a 2 px ballpoint line on a 12 MP photo stays a dark line
+instead of fading into the paper.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from edge import segment
+
+
+@dataclass(frozen=True)
+class ScaleParams:
+    """When and how far a frame is shrunk before segmentation."""
+
+    direct_side: int = 800  # frames whose longer side is at most this are segmented as they are (cameras)
+    probe_side: int = 640  # the writing is measured on a copy shrunk to this longer side
+    probe_min_size: int = 5  # probe components smaller than this (pixels, longer side) are specks
+    probe_max_share: float = 0.9  # ...and larger than this share of the probe's side are borders or shadows
+    probe_flat: float = 3.0  # ...and wider than this many times their height are rules or dashes
+    digit_height: float = 64.0  # the working image puts the writing's median height at about this, pixels
+    min_short: int = 360  # but its shorter side is never shrunk below this (close-ups keep some detail)
+    max_pixels: int = 4_000_000  # and never holds more than this many pixels (the cost of a 12 MP photo)
+    unit_per_height: float = 10.0  # segmentation unit = this * writing height (the smallest digit: 0.35 of it)
+
+
+DEFAULT = ScaleParams()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one frame is segmented: shrunk by `factor`, with sizes in `unit` (None: the working image's shorter
+    side, as for a camera frame); `height` is the writing's measured size in frame pixels (None: not measured)."""
+
+    factor: float
+    unit: float | None
+    height: float | None
+
+
+def shrink(gray: np.ndarray, factor: float, light: bool = False) -> np.ndarray:
+    """`gray` resized by `factor` (< 1) so that strokes thinner than the merged pixels stay visible."""
+    if factor >= 1.0:
+        return gray
+    size = int(np.ceil(1.0 / factor)) - 1
+    if size > 1:
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+        gray = cv2.dilate(gray, kernel) if light else cv2.erode(gray, kernel)
+    h, w = gray.shape[:2]
+    return cv2.resize(gray, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+
+
+def writing_height(probe: np.ndarray, params: ScaleParams = DEFAULT,
+                   seg: segment.SegmentParams = segment.DEFAULT) -> float | None:
+    """Median height (pixels) of the strong ink components of a small grey frame, or None when it has none.
+
+    Paper lines are removed first; specks, rules, dashes and anything spanning most of the frame are left
+    out, so what remains is letters and digits (or their broken pieces)."""
+    ink = segment.ink_map(probe, seg)
+    binary, _ = segment.ink_binary(ink, min(probe.shape[:2]), seg)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    peak = np.zeros(count, np.uint8)
+    np.maximum.at(peak, labels.ravel(), ink.ravel())  # hysteresis: a component needs some strong ink
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    ph, pw = probe.shape[:2]
+    keep = ((peak[1:] > seg.high_threshold) & (np.maximum(w, h) >= params.probe_min_size) & (h <= params.probe_max_share * ph)
+            & (w <= params.probe_max_share * pw) & (w <= params.probe_flat * h))
+    return float(np.median(h[keep])) if keep.any() else None
+
+
+def plan(gray: np.ndarray, light: bool, params: ScaleParams = DEFAULT,
+         seg: segment.SegmentParams = segment.DEFAULT) -> Plan:
+    """Measure the writing of a grey frame and choose the working image's scale and unit."""
+    h, w = gray.shape[:2]
+    if max(h, w) <= params.direct_side:
+        return Plan(1.0, None, None)
+    probe_factor = params.probe_side / max(h, w)
+    height = writing_height(shrink(gray, probe_factor, light), params, seg)
+    floor = min(1.0, params.min_short / min(h, w))
+    ceiling = min(1.0, np.sqrt(params.max_pixels / (h * w)))
+    if height is None:  # nothing measurable: read it as a camera frame of the largest allowed size
+        return Plan(ceiling, None, None)
+    height /= probe_factor
+    factor = float(np.clip(params.digit_height / height, floor, ceiling))
+    unit = min(params.unit_per_height * height * factor, min(h, w) * factor)
+    return Plan(factor, unit, height)
+
+
+def working_image(frame: np.ndarray, params: ScaleParams = DEFAULT,
+                  seg: segment.SegmentParams = segment.DEFAULT) -> tuple[np.ndarray, Plan]:
+    """The image to segment (the frame itself when it is camera-sized) and the plan that made it."""
+    if max(frame.shape[:2]) <= params.direct_side:
+        return frame, Plan(1.0, None, None)
+    gray = segment.to_gray(frame)
+    light = segment.light_ink(gray, seg)
+    chosen = plan(gray, light, params, seg)
+    return shrink(gray, chosen.factor, light), chosen
