@@ -9,7 +9,8 @@ MNIST_ARG := $(if $(MNIST),--data $(MNIST),)
 # A second venv with the fallback interpreter (tflite-runtime, NumPy 1), as some Raspberry Pis have it.
 LEGACY ?= .venv-legacy
 EDGE_TESTS := tests/test_normalize.py tests/test_segment.py tests/test_group.py tests/test_classify.py \
-              tests/test_reader.py tests/test_draw.py tests/test_capture.py tests/test_cli.py
+              tests/test_reader.py tests/test_draw.py tests/test_capture.py tests/test_cli.py \
+              tests/test_scale.py tests/test_context.py
 SOURCE ?= 0
 MODEL  ?= models/digits_int8.tflite
 

@@ -13,7 +13,7 @@ from typing import Union
 import cv2
 import numpy as np
 
-from edge import group, scale, segment
+from edge import context, group, scale, segment
 from edge.classify import Classifier
 from edge.group import Digit, Number
 from edge.normalize import to_mnist_batch
@@ -29,11 +29,18 @@ class ReadParams:
 
     min_confidence: float = 0.5  # a digit below this probability is dropped as unsure
     orientation: Orientation = 0  # degrees the frame is turned clockwise before reading, or "auto" (4x the work)
+    # with "auto", a turn is chosen over the upright frame only when its digits score this many times the
+    # upright's (score: the sum of the digits' confidences): most pages are upright, and a few digits read as
+    # well upside down (0, 1, 8, 6/9) or on their side, so a close call keeps the frame as it is
+    turn_margin: float = 1.5
+    turn_min_digits: int = 4  # ...and reads at least this many digits (a short number cannot tell a 6 from a 9)
     # OpenCV's worker threads for the whole process (None: leave them alone). Its parallel loops cost more than
     # they save on a 640x480 frame: segmentation took 3.1 ms with 2 threads on 2 idle cores, 2.1 ms with 1
     opencv_threads: int | None = 1
     scale: scale.ScaleParams = scale.DEFAULT  # how photos larger than a camera frame are shrunk first
     segment: segment.SegmentParams = segment.DEFAULT
+    # letters inside words are dropped by the ink beside them (None: off)
+    context: context.ContextParams | None = context.DEFAULT
     group: group.GroupParams = group.DEFAULT
 
 
@@ -171,6 +178,16 @@ class Reader:
         return [Digit(label=int(labels[best[i]]), confidence=float(confidence[i]), box=tuple(candidates[i].box))
                 for i in keep]
 
+    def _alone(self, digits: list[Digit], candidates: list[segment.Candidate], binary: np.ndarray) -> list[Digit]:
+        """The digits that are not letters inside a word (`edge.context`). Only ink the segmentation offered no
+        crop for counts as a word's: a neighbour that is a digit the model turned down (a badly cut "1" in a
+        number) must not take the number's other digits with it."""
+        if not digits or self.params.context is None:
+            return digits
+        offered = [c.box for c in candidates]
+        words = context.in_words([d.box for d in digits], offered, binary, self.params.context)
+        return [d for d, word in zip(digits, words) if not word]
+
     def read(self, frame: np.ndarray) -> Reading:
         frame = as_bgr_or_gray(frame)
         shape = frame.shape[:2]
@@ -181,8 +198,8 @@ class Reader:
         start = time.perf_counter()
         small, plan = scale.working_image(frame, self.params.scale, self.params.segment)
         factor = plan.factor
-        found = {turn: with_wholes(segment.find_candidates(rotate(small, turn), self.params.segment, plan.unit))
-                 for turn in turns}
+        segmented_turns = {turn: segment.segment(rotate(small, turn), self.params.segment, plan.unit) for turn in turns}
+        found = {turn: with_wholes(segmented_turns[turn].candidates) for turn in turns}
         segmented = time.perf_counter()
         patches = [c.ink for turn in turns for c in found[turn]]
         probs = self.classifier.predict(to_mnist_batch(patches, self.classifier.normalize_params))
@@ -191,9 +208,12 @@ class Reader:
         best_turn, best_digits, best_score, offset = turns[0], [], -1.0, 0
         for turn in turns:
             count = len(found[turn])
-            digits = self._digits(probs[offset : offset + count], found[turn])
+            digits = self._alone(self._digits(probs[offset : offset + count], found[turn]), found[turn],
+                                 segmented_turns[turn].binary)
             offset += count
             score = sum(d.confidence for d in digits)  # mean confidence weighted by how many were read
+            if turn != turns[0]:
+                score = score / self.params.turn_margin if len(digits) >= self.params.turn_min_digits else -1.0
             if score > best_score:
                 best_turn, best_digits, best_score = turn, digits, score
 

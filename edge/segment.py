@@ -355,23 +355,37 @@ def ink_binary(ink: np.ndarray, unit: float, params: SegmentParams = DEFAULT) ->
     return _remove_lines(binary, unit, params)
 
 
+@dataclass
+class Segmentation:
+    """A frame's candidates and the 0/1 ink they were found in (paper lines removed): the ink around a
+    candidate tells a digit standing alone from a letter inside a word (`edge.context`)."""
+
+    candidates: list[Candidate]
+    binary: np.ndarray
+
+
 def find_candidates(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | None = None) -> list[Candidate]:
     """All probable digits of a frame, in no particular order; [] for an empty, blank or tiny frame.
 
     `unit` is the length the writing's sizes are fractions of (None: the frame's shorter side)."""
+    return segment(frame, params, unit).candidates
+
+
+def segment(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | None = None) -> Segmentation:
+    """`find_candidates` with the ink map's binary kept (an empty one for an empty frame)."""
     frame = np.asarray(frame)
     if frame.ndim < 2 or frame.size == 0:
-        return []
+        return Segmentation([], np.zeros(frame.shape[:2] if frame.ndim >= 2 else (0, 0), np.uint8))
     ink = ink_map(frame, params)
     fh, fw = ink.shape
     unit = float(unit) if unit else min(fh, fw)
     min_size = max(params.min_size_px, params.min_size * unit)
     if max(fh, fw) < min_size:
-        return []
+        return Segmentation([], np.zeros_like(ink))
     binary, lines = ink_binary(ink, unit, params)
     count, labels, keep, boxes = _pieces(binary, ink, unit, params)
     if len(keep) == 0:
-        return []
+        return Segmentation([], binary)
     group = _join_pieces(boxes, lines, min_size, unit, params)
     ids, member = np.unique(group, return_inverse=True)
     owner = np.zeros(count, np.int32)  # label -> 1 + its group's index; 0: background or dropped
@@ -385,7 +399,7 @@ def find_candidates(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: fl
         patch_ink = ink[y0:y1, x0:x1]
         other = (patch_labels > 0) & ~own
         candidates += _parts(own, other, patch_ink, (int(x0), int(y0)), (fw, fh), min_size, params)
-    return _drop_long_strokes(candidates, params)
+    return Segmentation(_drop_long_strokes(candidates, params), binary)
 
 
 def elongation(ink: np.ndarray) -> float:
