@@ -70,7 +70,7 @@ class SegmentParams:
     # -- shape rules --
     min_size: float = 0.035  # a digit's box is at least this long (its longer side: 17 px in a 480-line frame:
     min_size_px: int = 8  # a small turned digit is wider than high) and at least this many pixels
-    max_height: float = 0.75  # taller than this: a blob, a hand, a page edge
+    max_height: float = 0.9  # taller than this: a blob, a hand, a page edge (a close-up's digit may fill 80 %)
     max_aspect: float = 1.5  # wider than this * height after splitting: a dash or line
     border_span: float = 0.5  # touching the frame edge and longer than this fraction of it: paper border
     stroke_elongation: float = 12.0  # ink whose moment ellipse is this many times longer than wide: a thin stroke...
@@ -201,12 +201,15 @@ def _wider_than_line(binary: np.ndarray, line: np.ndarray, across: tuple[int, in
     that leaves at most `line_wide_share` of the line's pixels. A printed rule as thick as the pen is thus
     still told from a stroke crossing it, whose run across the line is longer."""
     total = cv2.countNonZero(line)
-    for thick in range(2, thickest + 1):
+
+    def opened(thick: int) -> np.ndarray:
         kernel = np.ones((max(1, thick * across[0]), max(1, thick * across[1])), np.uint8)
-        wide = cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel)
-        if cv2.countNonZero(line & wide) <= params.line_wide_share * total:
+        return cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel)
+
+    for thick in range(2, thickest + 1):
+        if cv2.countNonZero(line & opened(thick)) <= params.line_wide_share * total:
             break
-    return wide
+    return opened(thick + 1)  # a pixel of slack: a tilted line is a pixel thicker where it steps
     return binary & ~lines, lines
 
 
