@@ -24,6 +24,7 @@ class ContextParams:
     gap: float = 0.2  # ink this close (fraction of the digit's height) to its left or right side is beside it
     height: float = 0.45  # and counts when it spans this much of the digit's height: a letter, not a comma
     min_ink: int = 3  # pixels of ink needed in that strip (a speck of noise is not a letter)
+    letter: float = 0.95  # a crop the model puts in "not a digit" this surely is a letter's ink, like uncropped ink
 
 
 DEFAULT = ContextParams()

@@ -178,14 +178,17 @@ class Reader:
         return [Digit(label=int(labels[best[i]]), confidence=float(confidence[i]), box=tuple(candidates[i].box))
                 for i in keep]
 
-    def _alone(self, digits: list[Digit], candidates: list[segment.Candidate], binary: np.ndarray) -> list[Digit]:
-        """The digits that are not letters inside a word (`edge.context`). Only ink the segmentation offered no
-        crop for counts as a word's: a neighbour that is a digit the model turned down (a badly cut "1" in a
-        number) must not take the number's other digits with it."""
+    def _alone(self, digits: list[Digit], probs: np.ndarray, candidates: list[segment.Candidate],
+               binary: np.ndarray) -> list[Digit]:
+        """The digits that are not letters inside a word (`edge.context`). A word's ink is ink the segmentation
+        offered no crop for, and crops the model is sure are no digit (`ContextParams.letter`); a crop it
+        merely doubts (a badly cut "1" in a number) is not, so it cannot take its number's digits with it."""
         if not digits or self.params.context is None:
             return digits
-        offered = [c.box for c in candidates]
-        words = context.in_words([d.box for d in digits], offered, binary, self.params.context)
+        reject = self.classifier.reject_index
+        letters = probs[:, reject] >= self.params.context.letter if reject is not None else np.zeros(len(probs), bool)
+        others = [c.box for c, letter in zip(candidates, letters) if not letter]
+        words = context.in_words([d.box for d in digits], others, binary, self.params.context)
         return [d for d, word in zip(digits, words) if not word]
 
     def read(self, frame: np.ndarray) -> Reading:
@@ -208,8 +211,8 @@ class Reader:
         best_turn, best_digits, best_score, offset = turns[0], [], -1.0, 0
         for turn in turns:
             count = len(found[turn])
-            digits = self._alone(self._digits(probs[offset : offset + count], found[turn]), found[turn],
-                                 segmented_turns[turn].binary)
+            mine = probs[offset : offset + count]
+            digits = self._alone(self._digits(mine, found[turn]), mine, found[turn], segmented_turns[turn].binary)
             offset += count
             score = sum(d.confidence for d in digits)  # mean confidence weighted by how many were read
             if turn != turns[0]:
