@@ -12,16 +12,17 @@ EDGE_TESTS := tests/test_normalize.py tests/test_segment.py tests/test_group.py 
               tests/test_reader.py tests/test_draw.py tests/test_capture.py tests/test_cli.py \
               tests/test_scale.py tests/test_context.py
 SOURCE ?= 0
-MODEL  ?= models/digits_int8.tflite
+# The int8 model the package ships as its default (make convert writes it there).
+MODEL  ?= edge/models/digits_int8.tflite
 
-.PHONY: setup setup-edge train convert run demo serve bench bench-quick test test-legacy clean-venv
+.PHONY: setup setup-edge train convert run demo serve bench bench-quick wheel test test-legacy clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.edge: $(PY) pyproject.toml
-	$(BIN)/pip install -q -e '.[web]'
+	$(BIN)/pip install -q -e '.[litert,web]'
 	touch $@
 
 $(VENV)/.all: $(PY) pyproject.toml
@@ -31,7 +32,7 @@ $(VENV)/.all: $(PY) pyproject.toml
 $(LEGACY)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(LEGACY)
 	$(LEGACY)/bin/pip install -q --upgrade pip
-	$(LEGACY)/bin/pip install -q -e '.[edge-legacy]' pytest
+	$(LEGACY)/bin/pip install -q -e '.[tflite-runtime]' pytest
 	touch $@
 
 setup-edge: $(VENV)/.edge   ## the runner and web page only: numpy, OpenCV, LiteRT, Flask
@@ -41,7 +42,7 @@ train: $(VENV)/.all
 	$(PY) -m train $(MNIST_ARG) --out models
 
 convert: $(VENV)/.all
-	$(PY) -m convert --model models/digits.keras $(MNIST_ARG) --out models
+	$(PY) -m convert --model models/digits.keras $(MNIST_ARG) --out models --int8-out edge/models
 
 run: $(VENV)/.edge
 	$(PY) -m edge run --source $(SOURCE) --model $(MODEL)
@@ -57,6 +58,11 @@ bench: $(VENV)/.all
 
 bench-quick: $(VENV)/.all
 	$(PY) -m bench $(MNIST_ARG) --quick --out bench/results-quick
+
+# setuptools would copy a stale build/lib into the wheel: start from none
+wheel: $(PY)   ## dist/edge_digits-<version>-py3-none-any.whl: the runner alone, for a Pi (docs/raspberry-pi.md)
+	rm -rf build
+	$(BIN)/pip wheel -q --no-deps -w dist .
 
 test: $(VENV)/.all $(LEGACY)/.installed   ## everything, then the runner again on the fallback interpreter
 	bash .ci/install-browser.sh

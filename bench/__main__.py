@@ -10,7 +10,9 @@ from pathlib import Path
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split(":", 1)[1].strip())
     parser.add_argument("--data", help="MNIST as a keras .npz or a folder of IDX files (default: Keras' download)")
-    parser.add_argument("--models", type=Path, default=Path("models"), help="folder of digits_<variant>.tflite")
+    parser.add_argument("--models", type=Path, nargs="+", default=[Path("models"), Path("edge/models")],
+                        help="folders of digits_<variant>.tflite, the first with a variant wins "
+                             "(default: models, then edge/models for the int8 model the package ships)")
     parser.add_argument("--out", type=Path, default=Path("bench/results"), help="where results and pictures go")
     parser.add_argument("--quick", action="store_true", help="a few frames per suite (under a minute)")
     parser.add_argument("--seed", type=int, default=0, help="frames are a pure function of the seed")
@@ -27,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
 
     command = "python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)
     try:
-        results = benchmark(Options(args.data, args.models, args.out, args.quick, args.seed, args.note, command))
+        results = benchmark(Options(args.data, tuple(args.models), args.out, args.quick, args.seed, args.note, command))
     except (BenchError, DataError, ModelError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1

@@ -30,7 +30,7 @@ class BenchError(Exception):
 @dataclass(frozen=True)
 class Options:
     data: str | None  # MNIST .npz or IDX folder; None: Keras' download
-    models: Path  # folder holding digits_<variant>.tflite + .json
+    models: tuple[Path, ...]  # folders holding digits_<variant>.tflite + .json; the first that has a variant wins
     out: Path
     quick: bool = False
     seed: int = 0
@@ -38,9 +38,14 @@ class Options:
     command: str = "python -m bench"
 
 
-def find_models(folder: Path) -> dict[str, Path]:
-    found = {v: folder / f"digits_{v}.tflite" for v in VARIANTS}
-    return {v: p for v, p in found.items() if p.is_file()}
+def find_models(folders: tuple[Path, ...]) -> dict[str, Path]:
+    """Each variant from the first folder that has it (`make convert` puts int8 in edge/models, the rest in models)."""
+    found = {}
+    for variant in VARIANTS:
+        path = next((f / f"digits_{variant}.tflite" for f in folders if (f / f"digits_{variant}.tflite").is_file()), None)
+        if path is not None:
+            found[variant] = path
+    return found
 
 
 def build_readers(models: dict[str, Path], data: tuple, quick: bool, left_out: list[str]) -> dict:
@@ -121,7 +126,8 @@ def benchmark(opts: Options) -> dict:
     start = time.perf_counter()
     models = find_models(opts.models)
     if not models:
-        raise BenchError(f"no {opts.models}/digits_<variant>.tflite found: run `make train convert` first")
+        where = " or ".join(str(f) for f in opts.models)
+        raise BenchError(f"no digits_<variant>.tflite in {where}: run `make train convert` first")
     default = next(v for v in VARIANTS if v in models)
     data = load_mnist(opts.data)
     digits = MnistTestSet.from_split(data)

@@ -1,4 +1,5 @@
-"""`python -m convert --model models/digits.keras [--data mnist.npz] --out models`: parse, run, report."""
+"""`python -m convert --model models/digits.keras [--data mnist.npz] --out models [--int8-out edge/models]`:
+parse, run, report."""
 from __future__ import annotations
 
 import argparse
@@ -25,6 +26,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=None,
                         help="MNIST: keras .npz or folder of IDX files (default: Keras' download)")
     parser.add_argument("--out", type=Path, default=Path("models"), help="folder for .tflite files, sidecars, report")
+    parser.add_argument("--int8-out", type=Path, default=None,
+                        help="folder for the int8 model and its sidecar instead (make convert: edge/models, "
+                             "the default model the package ships; default: --out)")
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--representative", type=positive, default=QuantizeParams.representative,
                         help="calibration images for the int8 model")
@@ -40,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         results = run(args.model, args.data, args.out, tuple(args.variants),
                       QuantizeParams(representative=args.representative, seed=args.seed),
-                      EvalParams(runs=args.runs, threads=args.threads), progress=not args.quiet)
+                      EvalParams(runs=args.runs, threads=args.threads), progress=not args.quiet,
+                      int8_out=args.int8_out)
     except ConvertError as error:
         print(f"convert: error: {error}", file=sys.stderr)
         return 1

@@ -20,15 +20,18 @@ def log_stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def write_variants(model, source, out_dir: Path, variants: tuple[str, ...], representative) -> list[Path]:
-    """Convert and write `<stem>_<variant>.tflite` plus its sidecar for each variant."""
+def write_variants(model, source, out_dir: Path, variants: tuple[str, ...], representative,
+                   int8_dir: Path | None = None) -> list[Path]:
+    """Convert and write `<stem>_<variant>.tflite` plus its sidecar for each variant; the int8 pair goes to
+    `int8_dir` when given (make convert: edge/models, where the package ships the runner's default)."""
     try:
         converted = convert(model, variants, representative)
     except Exception as error:  # the converter's own failures (unsupported ops, calibration); its log is shown
         raise ConvertError(f"conversion failed: {first_line(error)}") from None
     paths = []
     for variant, content in converted.items():
-        path = out_dir / f"{source.path.stem}_{variant}.tflite"
+        folder = int8_dir if variant == "int8" and int8_dir is not None else out_dir
+        path = folder / f"{source.path.stem}_{variant}.tflite"
         path.write_bytes(content)
         write_sidecar(path, describe(path, variant, source))
         paths.append(path)
@@ -57,25 +60,28 @@ def context(source, data: Path | None, images: int, quantize: QuantizeParams, ev
 
 def run(model_path: Path, data_path: Path | None, out_dir: Path, variants: tuple[str, ...] = VARIANTS,
         quantize: QuantizeParams = QuantizeParams(), evaluation: EvalParams = EvalParams(),
-        progress: bool = True, log: Callable[[str], None] = log_stderr) -> list[Result]:
-    """Convert the Keras model at `model_path` into `out_dir`, evaluate every variant and write the report."""
+        progress: bool = True, log: Callable[[str], None] = log_stderr, int8_out: Path | None = None) -> list[Result]:
+    """Convert the Keras model at `model_path` into `out_dir` (the int8 pair into `int8_out` when given),
+    evaluate every variant and write the report into `out_dir`."""
     model_path, out_dir = Path(model_path), Path(out_dir)
+    int8_out = Path(int8_out) if int8_out is not None else None
     data_path = Path(data_path) if data_path is not None else None
     check_paths(model_path, data_path)
     model = load_keras_model(model_path)
     source = read_source(model_path, model)
     x_train, _, x_test, y_test = load_data(data_path)
     log(f"{model_path}: {model.count_params()} parameters; MNIST: {len(x_train)} training, {len(x_test)} test digits")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ConvertError(f"{out_dir}: cannot create output folder ({first_line(error)})") from None
+    for folder in {out_dir, int8_out or out_dir}:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConvertError(f"{folder}: cannot create output folder ({first_line(error)})") from None
     representative = None
     if "int8" in variants:
         log(f"making {quantize.representative} augmented calibration images")
         representative = representative_images(x_train, quantize)
     log(f"converting: {', '.join(variants)}")
-    paths = write_variants(model, source, out_dir, variants, representative)
+    paths = write_variants(model, source, out_dir, variants, representative, int8_out)
     log(f"normalizing {len(x_test)} test digits")
     test = to_mnist_batch(x_test, source.normalize)
     results = [evaluate(path, test, y_test, evaluation, progress) for path in paths]

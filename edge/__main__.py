@@ -1,4 +1,4 @@
-"""Command line: `python -m edge run|detect|demo|serve` (see docs/edge.md).
+"""Command line: `edge-digits run|detect|demo|serve`, the same as `python -m edge ...` (see docs/edge.md).
 
 Only parses arguments and calls the modules. Every expected failure ends as one line on stderr and a
 non-zero exit: 1 for a bad model, source or input, 2 for bad arguments, 130 for Ctrl+C. Output piped
@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import time
+from importlib import resources
 from pathlib import Path
 
 import cv2
@@ -22,7 +23,7 @@ from edge.classify import MODEL_ENV, Classifier, ModelError
 from edge.draw import FpsMeter, Window, annotate
 from edge.reader import Reader, ReadParams, parse_orientation
 
-SAMPLE = Path(__file__).resolve().parent / "samples" / "sample.jpg"
+SAMPLE = Path(str(resources.files("edge") / "samples" / "sample.jpg"))  # package data, like the default model
 STATUS_EVERY_S = 2.0  # `run` prints its frame rate this often
 
 
@@ -34,7 +35,7 @@ def _orientation(value: str):
 
 
 def _model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", help=f"a .tflite with its .json sidecar (default: ${MODEL_ENV} or models/digits_int8.tflite)")
+    parser.add_argument("--model", help=f"a .tflite with its .json sidecar (default: ${MODEL_ENV}, else the int8 model in the package)")
     parser.add_argument("--threads", type=int, default=1, help="interpreter threads (default: 1)")
     parser.add_argument("--orientation", type=_orientation, default=ReadParams.orientation,
                         help="auto, or 0/90/180/270: degrees to turn the picture clockwise before reading (default: 0)")
@@ -42,8 +43,8 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
                         help=f"drop digits read with a lower probability (default: {ReadParams.min_confidence})")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m edge", description="Read handwritten digits from a camera or pictures.")
+def build_parser(prog: str = "edge-digits") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Read handwritten digits from a camera or pictures.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="read a live camera, a stream or a video, with an overlay")
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     _model_options(run)
     run.add_argument("--headless", action="store_true", help="no window, even when a display exists")
     run.add_argument("--save", help="write annotated frames to a video (.mp4/.avi/.mkv) or a folder")
-    run.add_argument("--jsonl", help="write one JSON object per frame to this file, or - for stdout")
+    run.add_argument("--jsonl", help="append one JSON object per frame to this file, or - for stdout")
     run.add_argument("--frames", type=int, default=0, help="stop after this many frames (default: until the end or q)")
     run.set_defaults(func=cmd_run)
 
@@ -102,13 +103,14 @@ def _writing(path: str):
 
 
 def _open_jsonl(path: str | None):
-    """The --jsonl target: None, stdout for "-", else the file opened for writing."""
+    """The --jsonl target: None, stdout for "-", else the file opened for appending (a service restarted
+    after a camera fault keeps the readings it logged before)."""
     if not path:
         return None
     if path == "-":
         return sys.stdout
     with _writing(path):
-        return open(path, "w")
+        return open(path, "a")
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
@@ -187,7 +189,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         from edge.web import server  # Flask only loads for this command
     except ImportError as error:
-        raise SourceError(f"serve needs Flask: pip install '.[web]' ({error})") from None
+        raise SourceError(f"serve needs Flask: pip install 'edge-digits[web]' ({error})") from None
     server.serve(args.model, args.host, args.port, args.source, args.threads, max_upload_mb=args.max_upload_mb)
     return 0
 
@@ -199,8 +201,9 @@ def quiet_opencv() -> None:
         cv_logging.setLogLevel(cv_logging.LOG_LEVEL_ERROR)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "edge-digits") -> int:
+    """The `edge-digits` console command; `python -m edge` calls it with its own name for the messages."""
+    args = build_parser(prog).parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     quiet_opencv()
     try:
@@ -216,4 +219,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="python -m edge"))

@@ -9,6 +9,8 @@ that stops delivering is reopened with exponential back-off; one that cannot be 
 from __future__ import annotations
 
 import logging
+import site
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -269,18 +271,35 @@ class ImageFiles(_Closing):
         self._next = len(self.paths)
 
 
+def sees_system_packages() -> bool:
+    """Whether this interpreter sees the system's site-packages, where apt puts picamera2: always outside a
+    venv, inside one only when it was made with --system-site-packages (site.py then keeps the base prefix)."""
+    return sys.base_prefix in site.PREFIXES
+
+
+def _picamera2_class():
+    """picamera2's camera class, or a `SourceError` that says which of the three usual setup slips it is."""
+    try:
+        from picamera2 import Picamera2
+    except ModuleNotFoundError as error:
+        if error.name != "picamera2":
+            raise SourceError(f"picamera2 does not load: {error}") from None
+        if not sees_system_packages():
+            raise SourceError(f"picamera2 is not visible in the venv {sys.prefix}: apt installs it for the "
+                              "system Python; make the venv with python3 -m venv --system-site-packages") from None
+        raise SourceError("picamera2 is not installed: sudo apt install python3-picamera2") from None
+    except Exception as error:  # e.g. apt's build against NumPy 1 imported beside NumPy 2
+        text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        hint = "; apt's picamera2 needs NumPy 1 in the venv: pip install 'numpy<2'" if "numpy" in text.lower() else ""
+        raise SourceError(f"picamera2 does not load: {text}{hint}") from None
+    return Picamera2
+
+
 class _Picamera:
     """The Raspberry Pi camera through picamera2 (from apt), as a `Camera`."""
 
     def __init__(self, params: CaptureParams):
-        try:
-            from picamera2 import Picamera2
-        except ImportError:
-            raise SourceError(
-                "picam: picamera2 is not installed (sudo apt install python3-picamera2, and a venv made "
-                "with --system-site-packages)"
-            ) from None
-        self._camera = Picamera2()
+        self._camera = _picamera2_class()()
         # "RGB888" is stored B, G, R in memory: what OpenCV calls BGR
         config = self._camera.create_video_configuration(main={"size": (params.width, params.height), "format": "RGB888"})
         self._camera.configure(config)

@@ -11,6 +11,7 @@ import json
 import os
 import threading
 from dataclasses import fields
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,8 @@ import numpy as np
 from edge.normalize import NormalizeParams
 
 MODEL_ENV = "EDGE_DIGITS_MODEL"  # environment variable that overrides the default model path
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "digits_int8.tflite"
+# shipped inside the package (package data), so an installed wheel finds it as a checkout does
+DEFAULT_MODEL = Path(str(resources.files("edge") / "models" / "digits_int8.tflite"))
 
 
 class ModelError(RuntimeError):
@@ -26,7 +28,7 @@ class ModelError(RuntimeError):
 
 
 def default_model_path() -> Path:
-    """$EDGE_DIGITS_MODEL when set, else models/digits_int8.tflite next to the package."""
+    """$EDGE_DIGITS_MODEL when set, else the int8 model shipped in the package (edge/models/)."""
     return Path(os.environ.get(MODEL_ENV) or DEFAULT_MODEL)
 
 

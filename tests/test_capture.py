@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import logging
+import site
 import struct
+import sys
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
+from edge import capture
 from edge.capture import CaptureParams, ImageFiles, LiveSource, Recorder, SourceError, VideoFile, open_source, read_image
 
 FAST = CaptureParams(first_frame_s=1.0, read_timeout_s=0.5, failed_reads=3, backoff_start_s=0.01, backoff_max_s=0.04)
@@ -171,3 +175,77 @@ def test_recorder_writes_video_or_folder(tmp_path, target):
         assert len(list((tmp_path / target).glob("frame_*.jpg"))) == 3
     else:
         assert sum(1 for _ in VideoFile(tmp_path / target).frames()) == 3
+
+
+FAKE_PICAMERA2 = """
+import numpy as np
+
+class Picamera2:
+    \"\"\"picamera2's calls the runner makes, giving gray frames of the size asked for.\"\"\"
+    def create_video_configuration(self, main):
+        self.size = main["size"]
+        return {"main": main}
+    def configure(self, config):
+        assert config["main"]["format"] == "RGB888"
+    def start(self):
+        pass
+    def capture_array(self, name):
+        width, height = self.size
+        return np.full((height, width, 3), 128, np.uint8)
+    def stop(self):
+        pass
+    def close(self):
+        pass
+"""
+
+
+@pytest.fixture()
+def no_picamera2(monkeypatch):
+    """Whatever a test imports as picamera2 is forgotten afterwards."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    yield
+    sys.modules.pop("picamera2", None)
+
+
+def test_picam_reads_picamera2_from_a_site_folder_as_apt_installs_it(tmp_path, no_picamera2):
+    """apt puts picamera2 in the system's dist-packages; a venv made with --system-site-packages adds that
+    folder through site.addsitedir, as this test does with a stand-in picamera2."""
+    dist_packages = tmp_path / "dist-packages"
+    (dist_packages / "picamera2").mkdir(parents=True)
+    (dist_packages / "picamera2" / "__init__.py").write_text(FAKE_PICAMERA2)
+    site.addsitedir(str(dist_packages))
+    with open_source("picam", CaptureParams(width=64, height=48)) as source:
+        name, frame = next(source.frames())
+    assert name == "picam" and frame.shape == (48, 64, 3)
+    assert Path(sys.modules["picamera2"].__file__).parent.parent == dist_packages
+
+
+@pytest.mark.parametrize("sees, message", [
+    (False, "picamera2 is not visible in the venv"),
+    (True, "picamera2 is not installed: sudo apt install python3-picamera2"),
+])
+def test_missing_picamera2_names_the_setup_step_that_is_missing(monkeypatch, no_picamera2, sees, message):
+    monkeypatch.setitem(sys.modules, "picamera2", None)  # import picamera2 fails as when it is not installed
+    monkeypatch.setattr(capture, "sees_system_packages", lambda: sees)
+    with pytest.raises(SourceError, match=f"picam: cannot open \\({message}"):
+        open_source("picam")
+
+
+def test_picamera2_that_does_not_load_says_why(tmp_path, no_picamera2):
+    (tmp_path / "picamera2").mkdir()
+    (tmp_path / "picamera2" / "__init__.py").write_text("raise ValueError('numpy.dtype size changed, may indicate binary incompatibility')")
+    sys.path.insert(0, str(tmp_path))
+    with pytest.raises(SourceError, match=r"picamera2 does not load: numpy.dtype size changed.*pip install 'numpy<2'"):
+        open_source("picam")
+
+
+def test_system_packages_are_seen_exactly_when_pyvenv_cfg_says_so():
+    """Checked against the venv's own record (none outside a venv): what --system-site-packages wrote."""
+    config = Path(sys.prefix) / "pyvenv.cfg"
+    if sys.prefix == sys.base_prefix or not config.is_file():
+        expected = True
+    else:
+        lines = (line.split("=", 1) for line in config.read_text().splitlines() if "=" in line)
+        settings = {key.strip(): value.strip().lower() for key, value in lines}
+        expected = settings.get("include-system-site-packages") == "true"
+    assert capture.sees_system_packages() is expected

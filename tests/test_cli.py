@@ -126,6 +126,19 @@ def test_run_on_a_video_writes_jsonl_and_annotated_video(tmp_path):
     assert (tmp_path / "out.avi").stat().st_size > 0 and "3 frames" in done.stderr
 
 
+def test_jsonl_file_is_appended_so_a_restarted_service_keeps_its_readings(tmp_path):
+    log = tmp_path / "readings.jsonl"
+    for _ in range(2):
+        done = edge("run", "--model", model(), "--source", str(SAMPLE), "--headless", "--jsonl", str(log))
+        assert done.returncode == 0, done.stderr
+    assert [json.loads(line)["frame"] for line in log.read_text().splitlines()] == [0, 0]
+
+
+def test_usage_names_the_command_as_it_was_typed():
+    """`python -m edge` here; the installed `edge-digits` command is checked in test_package.py."""
+    assert edge("--help").stdout.startswith("usage: python -m edge ")
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="/dev/full (always disk full) is Linux's")
 def test_a_failed_jsonl_write_is_a_one_line_error():
     done = edge("run", "--model", model(), "--source", str(SAMPLE), "--headless", "--jsonl", "/dev/full")

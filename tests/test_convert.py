@@ -63,10 +63,24 @@ def keras_path(tmp_path_factory, sample) -> Path:
 
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory, keras_path) -> tuple[Path, list]:
+    """Converted as make convert does it: the int8 pair into its own folder (edge/models there)."""
     out = tmp_path_factory.mktemp("models")
     results = run(keras_path, SAMPLE, out, quantize=QuantizeParams(representative=200),
-                  evaluation=EvalParams(warmup=1, runs=3), progress=False, log=lambda message: None)
+                  evaluation=EvalParams(warmup=1, runs=3), progress=False, log=lambda message: None,
+                  int8_out=out / "package")
     return out, results
+
+
+def model_file(out: Path, variant: str) -> Path:
+    """Where the `converted` run wrote a variant."""
+    return out / "package" / "digits_int8.tflite" if variant == "int8" else out / f"digits_{variant}.tflite"
+
+
+def test_the_int8_pair_goes_to_its_own_folder_and_the_rest_to_out(converted):
+    out, _ = converted
+    assert sorted(p.name for p in (out / "package").iterdir()) == ["digits_int8.json", "digits_int8.tflite"]
+    assert not (out / "digits_int8.tflite").exists() and (out / "convert_report.md").is_file()
+    assert sorted(p.name for p in out.glob("digits_*.tflite")) == sorted(f"digits_{v}.tflite" for v in VARIANTS if v != "int8")
 
 
 def test_every_variant_runs_a_batch_of_16(converted, sample):
@@ -74,7 +88,7 @@ def test_every_variant_runs_a_batch_of_16(converted, sample):
     assert [r.variant for r in results] == list(VARIANTS)
     batch = to_mnist_batch(sample["x_test"][:16])
     for variant in VARIANTS:
-        classifier = Classifier(out / f"digits_{variant}.tflite")
+        classifier = Classifier(model_file(out, variant))
         probabilities = classifier.predict(batch)
         assert probabilities.shape == (16, 11)
         assert np.allclose(probabilities.sum(axis=1), 1.0, atol=0.05)
@@ -83,12 +97,12 @@ def test_every_variant_runs_a_batch_of_16(converted, sample):
 
 def test_int8_takes_uint8_pixels_and_agrees_with_float32(converted, sample):
     out, _ = converted
-    metadata = read_sidecar(out / "digits_int8.tflite")
+    metadata = read_sidecar(model_file(out, "int8"))
     assert metadata["input"]["dtype"] == "uint8" and metadata["output"]["dtype"] == "uint8"
     assert metadata["input"]["range"] == [0, 255]
     images = to_mnist_batch(sample["x_test"])
-    float32 = Classifier(out / "digits_float32.tflite").predict(images).argmax(axis=1)
-    int8 = Classifier(out / "digits_int8.tflite").predict(images).argmax(axis=1)
+    float32 = Classifier(model_file(out, "float32")).predict(images).argmax(axis=1)
+    int8 = Classifier(model_file(out, "int8")).predict(images).argmax(axis=1)
     assert (float32 == int8).mean() >= 0.98
     assert (float32 == sample["y_test"]).mean() > 0.5  # the tiny model did learn something: agreement is not trivial
 
@@ -97,7 +111,7 @@ def test_sidecar_matches_the_interpreter(converted, keras_path):
     out, _ = converted
     sha = hashlib.sha256(keras_path.read_bytes()).hexdigest()
     for variant in VARIANTS:
-        path = out / f"digits_{variant}.tflite"
+        path = model_file(out, variant)
         written = json.loads(path.with_suffix(".json").read_text())
         inp, outp = tensor_details(path)
         assert written["variant"] == variant
@@ -119,7 +133,7 @@ def test_report_has_every_variant_on_the_whole_test_set(converted):
     assert [r["variant"] for r in data["results"]] == list(VARIANTS)
     for row in data["results"]:
         assert row["images"] == 400 and 0.0 <= row["accuracy"] <= 1.0
-        assert row["size_bytes"] == (out / row["file"]).stat().st_size
+        assert row["size_bytes"] == model_file(out, row["variant"]).stat().st_size
         assert row["latency_ms"] > 0 and row["batch_per_image_ms"] > 0
     assert len(data["targets"]) == 2
     text = (out / "convert_report.md").read_text()

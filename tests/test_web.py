@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
+import edge
 from edge.capture import LiveSource, read_image
 from edge.classify import Classifier, ModelError
 from edge.reader import Reader
@@ -190,10 +191,17 @@ def test_decode_image_gives_bgr_and_puts_transparency_on_white():
 
 def test_health_names_the_model_and_interpreter(client, classifier):
     health = client.get("/api/health").get_json()
-    assert health["model"] == str(classifier.model_path)
+    assert health["model"] == classifier.model_path.name and health["version"] == edge.__version__
+    assert health["model_version"] == classifier.metadata["source"]["sha256"][:12]
     assert health["labels"] == classifier.labels
     assert health["interpreter"] in ("ai_edge_litert", "tflite_runtime")
     assert health["uptime_s"] >= 0 and health["source"] is None
+
+
+def test_the_page_names_the_model_but_not_where_it_lies(client, classifier):
+    page = client.get("/").get_data(as_text=True)
+    assert classifier.model_path.name in page and f"edge-digits {edge.__version__}" in page
+    assert str(classifier.model_path.parent) not in page
 
 
 def test_canvas_digits_are_read_like_the_runner_reads_them(client, classifier):

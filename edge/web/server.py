@@ -1,6 +1,6 @@
 """The device's own web page: draw a digit, upload a photo, watch the camera — same model, same reader.
 
-`python -m edge serve` runs this Flask app. The canvas goes through the runner's normalization
+`edge-digits serve` runs this Flask app. The canvas goes through the runner's normalization
 (`to_mnist`), a photo through `Reader.read` exactly like `edge detect`, and the camera through one
 background thread that reads the newest frame only while someone is watching. One `Classifier` serves
 every request thread and the camera thread: it serializes its interpreter calls itself.
@@ -24,6 +24,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.serving import make_server
 
+from edge import __version__
 from edge.capture import Source, open_source
 from edge.classify import Classifier
 from edge.draw import annotate
@@ -360,7 +361,9 @@ def create_app(classifier: Classifier | None = None, source=None, max_upload_mb:
     def health_info() -> dict:
         return {
             "status": "ok",
-            "model": str(classifier.model_path),
+            "model": classifier.model_path.name,  # never the full path: it tells a visitor about the device
+            "model_version": (classifier.metadata.get("source") or {}).get("sha256", "")[:12] or None,
+            "version": __version__,
             "variant": classifier.variant,
             "labels": list(classifier.labels),
             "interpreter": classifier.interpreter_name,
