@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from edge.normalize import to_mnist
-from train.augment import AugmentParams, affine_matrix, augment_batch, bend, warp
+from train.augment import AugmentParams, affine_matrix, augment_batch, bend, camera_blur, warp
 
 
 def centre_of_mass(img: np.ndarray) -> np.ndarray:
@@ -48,6 +48,24 @@ def test_bend_moves_strokes_smoothly_and_keeps_the_ink(mnist_sample):
     assert (bend(canvas, np.random.default_rng(3), AugmentParams(elastic_shift=3.0)) != a).any()
 
 
+def test_camera_blur_smears_the_strokes_keeps_the_ink_and_is_seeded(mnist_sample):
+    canvas = warp(mnist_sample[0][0], affine_matrix(zoom=2, canvas=84), 84)
+    p = AugmentParams(camera_blur_probability=1.0)
+    a = camera_blur(canvas, np.random.default_rng(5), p)
+    np.testing.assert_array_equal(a, camera_blur(canvas, np.random.default_rng(5), p))
+    assert a.shape == canvas.shape and a.dtype == np.uint8
+    assert (a > 0).sum() > 1.2 * (canvas > 0).sum()  # smeared over more pixels...
+    assert a.max() < canvas.max() and abs(int(a.sum()) - int(canvas.sum())) < 0.1 * canvas.sum()  # ...same ink
+    assert np.abs(centre_of_mass(a) - centre_of_mass(canvas)).max() < 2
+
+
+def test_camera_blur_off_keeps_the_committed_stream(mnist_sample):
+    x = mnist_sample[0][:50]
+    off = augment_batch(x, np.random.default_rng(0), AugmentParams(clean_fraction=0.0))
+    np.testing.assert_array_equal(off, augment_batch(x, np.random.default_rng(0), AugmentParams(clean_fraction=0.0, camera_blur_probability=0.0)))
+    assert (off != augment_batch(x, np.random.default_rng(0), AugmentParams(clean_fraction=0.0, camera_blur_probability=1.0))).any()
+
+
 def test_bent_digits_keep_their_ink_and_differ_from_unbent(mnist_sample):
     x = mnist_sample[0][:100]
     bent = augment_batch(x, np.random.default_rng(0), AugmentParams(clean_fraction=0.0, elastic_probability=1.0))
@@ -74,6 +92,8 @@ def test_shares_outside_0_to_1_and_impossible_bends_are_refused():
         AugmentParams(clean_fraction=-0.1)
     with pytest.raises(ValueError, match="non-digit fraction"):
         AugmentParams(nondigit_fraction=1.0)
+    with pytest.raises(ValueError, match="camera blur probability"):
+        AugmentParams(camera_blur_probability=-0.1)
     with pytest.raises(ValueError, match="elastic probability"):
         AugmentParams(elastic_probability=1.5)
     with pytest.raises(ValueError, match="elastic shift"):

@@ -145,8 +145,8 @@ def test_bad_settings_are_one_line_and_exit_2(tmp_path, sample_path, capsys, fla
 def test_augmentation_flags_reach_the_config():
     """The defaults train the committed model; the flags change only their own knob."""
     assert config(parse_args([])).augment == TrainConfig().augment
-    a = config(parse_args(["--elastic", "0.5", "--clean-fraction", "0.45"])).augment
-    assert (a.elastic_probability, a.clean_fraction) == (0.5, 0.45)
+    a = config(parse_args(["--elastic", "0.5", "--clean-fraction", "0.45", "--camera-blur", "0.3"])).augment
+    assert (a.elastic_probability, a.clean_fraction, a.camera_blur_probability) == (0.5, 0.45, 0.3)
     assert a.nondigit_fraction == TrainConfig().augment.nondigit_fraction
 
 

@@ -44,6 +44,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="share of each batch replaced by generated 'not a digit' marks")
     p.add_argument("--elastic", type=float, default=d.augment.elastic_probability,
                    help="share of distorted digits and marks also bent by a smooth random field (0: off)")
+    p.add_argument("--camera-blur", type=float, default=d.augment.camera_blur_probability,
+                   help="share of distorted digits and marks also motion-blurred and defocused (0: off)")
     p.add_argument("--validation", type=int, default=d.validation, help="training images held out")
     p.add_argument("--limit", type=int, default=0, help="train on only this many images (quick runs)")
     p.add_argument("--seed", type=int, default=d.seed)
@@ -78,7 +80,8 @@ def config(args: argparse.Namespace) -> TrainConfig:
                    strategy=args.strategy,
                    augment=replace(d.augment, clean_fraction=args.clean_fraction,
                                    nondigit_fraction=args.nondigit_fraction,
-                                   elastic_probability=args.elastic))
+                                   elastic_probability=args.elastic,
+                                   camera_blur_probability=args.camera_blur))
 
 
 def main(argv: list[str] | None = None) -> int:

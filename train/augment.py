@@ -40,6 +40,11 @@ class AugmentParams:
     elastic_probability: float = 0.0
     elastic_shift: float = 1.0  # the field's rms displacement along each axis, in MNIST pixels
     elastic_smoothness: float = 4.0  # the field's Gaussian sigma, in MNIST pixels: larger bends more gently
+    # a hand-held camera's blur: motion along a random direction and a defocus disc, for this share of the
+    # distorted digits and of the marks (0, off, trains the committed model exactly)
+    camera_blur_probability: float = 0.0
+    max_motion: float = 12.0  # motion blur length, canvas pixels (up to a third of a canvas digit's height)
+    max_defocus: float = 3.0  # defocus disc radius, canvas pixels
     nondigit_fraction: float = 0.2  # share of each batch replaced by generated "not a digit" marks
 
     def __post_init__(self) -> None:
@@ -49,6 +54,8 @@ class AugmentParams:
             raise ValueError(f"clean fraction must be from 0 to 1 (got {self.clean_fraction})")
         if not 0 <= self.nondigit_fraction < 1:
             raise ValueError(f"non-digit fraction must be from 0 to below 1 (got {self.nondigit_fraction})")
+        if not 0 <= self.camera_blur_probability <= 1:
+            raise ValueError(f"camera blur probability must be from 0 to 1 (got {self.camera_blur_probability})")
         if not 0 <= self.elastic_probability <= 1:
             raise ValueError(f"elastic probability must be from 0 to 1 (got {self.elastic_probability})")
         if self.elastic_shift < 0 or self.elastic_smoothness <= 0:
@@ -115,15 +122,34 @@ def restroke(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams) -> 
     return canvas
 
 
+def camera_blur(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams) -> np.ndarray:
+    """Motion blur (a line kernel 2 to `max_motion` pixels long, any direction), then a defocus disc of
+    radius 0.5 to `max_defocus`: what a hand-held phone or a cheap webcam does to a page."""
+    length = rng.uniform(2.0, p.max_motion)
+    size = int(np.ceil(length)) | 1
+    kernel = np.zeros((size, size), np.float32)
+    kernel[size // 2, (size - int(round(length))) // 2 : (size + int(round(length))) // 2 + 1] = 1
+    centre = ((size - 1) / 2, (size - 1) / 2)
+    kernel = cv2.warpAffine(kernel, cv2.getRotationMatrix2D(centre, rng.uniform(0, 180), 1.0), (size, size))
+    canvas = cv2.filter2D(canvas, -1, kernel / max(kernel.sum(), 1e-6))
+    radius = rng.uniform(0.5, p.max_defocus)
+    side = 2 * int(np.ceil(radius)) + 1
+    disc = cv2.circle(np.zeros((side, side), np.float32), (side // 2, side // 2), int(round(radius)), 1.0, -1)
+    return cv2.filter2D(canvas, -1, disc / disc.sum())
+
+
 def pen_and_focus(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams = DEFAULT) -> np.ndarray:
     """Sometimes bent, thinner or thicker strokes, sometimes defocused: applied to digits and non-digit marks
     alike, so neither the bend, stroke width nor blur can tell the model which of the two it is looking at.
-    With `elastic_probability` 0 no number is drawn for the bend, so the random stream is the committed one."""
+    With `elastic_probability` and `camera_blur_probability` 0 no number is drawn for the bend or the camera
+    blur, so the random stream is the committed one."""
     if p.elastic_probability and rng.random() < p.elastic_probability:
         canvas = bend(canvas, rng, p)
     canvas = restroke(canvas, rng, p)
     if rng.random() < p.blur_probability:
         canvas = cv2.GaussianBlur(canvas, (0, 0), rng.uniform(0.5, p.max_blur))
+    if p.camera_blur_probability and rng.random() < p.camera_blur_probability:
+        canvas = camera_blur(canvas, rng, p)
     return canvas
 
 
