@@ -106,7 +106,7 @@ def pen_shape(image: np.ndarray, height: float, angle: float, width: float,
     ys, xs = np.nonzero(line)
     fine = int(np.clip(np.ceil(params.supersample_width / max(width, 1e-3)), 1, params.max_supersample))
     scale = height / work_h * fine
-    thickness = max(1, round(width * fine))
+    thickness = max(1, round(width * fine - 1))  # an anti-aliased line of thickness t covers about t + 1 pixels
     pad = thickness + 2
     out_w, out_h = round(work_w * height / work_h), round(height)
     canvas = np.zeros((out_h * fine + 2 * pad, out_w * fine + 2 * pad), np.uint8)
