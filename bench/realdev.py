@@ -135,15 +135,15 @@ def image_line(reader: str, orientation, result: ImageResult) -> str:
             + misreads(result))
 
 
-def run(images: list[RealImage], readers: dict, orientations: tuple, verbose: bool = False,
-        stream=sys.stderr) -> dict[str, dict[str, list[ImageResult]]]:
+def run(images: list[RealImage], readers: dict, orientations: tuple,
+        verbose: bool = False) -> dict[str, dict[str, list[ImageResult]]]:
     """{reader: {orientation: results}}: every reader at every orientation on every image."""
     out: dict[str, dict[str, list[ImageResult]]] = {}
     for name, reader in readers.items():
         for orientation in orientations:
             def show(result, name=name, orientation=orientation):
                 if verbose:
-                    print(image_line(name, orientation, result), file=stream, flush=True)
+                    print(image_line(name, orientation, result), file=sys.stderr, flush=True)
             out.setdefault(name, {})[str(orientation)] = read_all(images, oriented(reader, orientation), show)
     return out
 
