@@ -15,7 +15,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: models, then edge/models for the int8 model the package ships)")
     parser.add_argument("--out", type=Path, default=Path("bench/results"), help="where results and pictures go")
     parser.add_argument("--quick", action="store_true", help="a few frames per suite (under a minute)")
-    parser.add_argument("--seed", type=int, default=0, help="frames are a pure function of the seed")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="frames are a pure function of the seed (0: the development seed; reported figures: 1)")
+    parser.add_argument("--realdev", type=Path,
+                        help="a labelled folder of real images (labels.json, images/): adds the real-image section")
     parser.add_argument("--note", default="", help="a line for results.md, e.g. what else ran on the machine")
     return parser
 
@@ -23,14 +26,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from bench.report import markdown
+    from bench.realdev import RealdevError
     from bench.run import BenchError, Options, benchmark
     from edge.classify import ModelError
     from train.data import DataError
 
     command = "python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)
     try:
-        results = benchmark(Options(args.data, tuple(args.models), args.out, args.quick, args.seed, args.note, command))
-    except (BenchError, DataError, ModelError) as error:
+        results = benchmark(Options(args.data, tuple(args.models), args.out, args.quick, args.seed, args.realdev,
+                                    args.note, command))
+    except (BenchError, DataError, ModelError, RealdevError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import cv2
+import numpy as np
+
 from bench.frames import SUITES, Frame, FrameParams, MnistTestSet, make_frame
 from bench.progress import Progress
-from bench.score import FrameScore, SuiteScore, score_frame, summarize
+from bench.score import Box, FrameScore, SuiteScore, score_frame, summarize
+from edge.reader import ReadParams, rotate, scale_box, unrotate_box
 from edge.segment import find_candidates
 
 
@@ -29,10 +33,12 @@ class Plan:
         return min(self.frames[suite], caps.get(suite, caps.get("*", self.frames[suite])))
 
 
-FULL = Plan(frames={"even": 150, "hard": 150, "rotated": 150, "numbers": 100, "distractors": 150, "sweep": 280},
-            limits={"tesseract": {"*": 21, "sweep": 70}})
-QUICK = Plan(frames={"even": 12, "hard": 12, "rotated": 12, "numbers": 8, "distractors": 12, "sweep": 28},
-             limits={"tesseract": {"*": 2, "sweep": 7}})
+FULL = Plan(frames={"even": 150, "hard": 150, "rotated": 150, "numbers": 100, "distractors": 150, "sweep": 280,
+                    "closeup": 100, "sheet": 6, "blur": 150, "pencil": 100, "marks": 150, "singles45": 140},
+            limits={"tesseract": {"*": 21, "sweep": 70, "sheet": 2}, "rapidocr": {"*": 10, "sweep": 28, "sheet": 2}})
+QUICK = Plan(frames={"even": 12, "hard": 12, "rotated": 12, "numbers": 8, "distractors": 12, "sweep": 28,
+                     "closeup": 8, "sheet": 2, "blur": 12, "pencil": 8, "marks": 12, "singles45": 14},
+             limits={"tesseract": {"*": 2, "sweep": 7}, "rapidocr": {"*": 2, "sweep": 7, "sheet": 1}})
 
 
 @dataclass
@@ -53,6 +59,15 @@ class SuiteRun:
         for angle, score in zip(self.angles, self.scores[reader]):
             out.setdefault(angle, []).append(score)
         return {angle: summarize(scores) for angle, scores in sorted(out.items())}
+
+
+def candidate_boxes(image: np.ndarray, turn: int = 0, params: ReadParams = ReadParams()) -> list[Box]:
+    """The segmentation's candidate boxes as the reader makes them (the frame shrunk to `max_side` and turned
+    `turn` degrees clockwise), in the frame's own pixels."""
+    factor = min(1.0, params.max_side / max(image.shape[:2]))
+    small = image if factor == 1.0 else cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    return [scale_box(unrotate_box(c.box, turn, small.shape[:2]), factor, image.shape[:2])
+            for c in find_candidates(rotate(small, turn), params.segment)]
 
 
 def truth_items(frame: Frame) -> tuple[list, list]:
@@ -78,7 +93,7 @@ def run_suite(digits: MnistTestSet, suite: str, readers: dict, default: str, pla
         for index in range(count):
             frame = make_frame(digits, SUITES[suite], index, plan.seed, params)
             run.angles.append(frame.digits[0].angle if frame.digits else 0.0)
-            boxes = [(-1, c.box) for c in find_candidates(frame.image)]
+            boxes = [(-1, box) for box in candidate_boxes(frame.image)]
             run.candidates.append(score_frame(truth_items(frame)[0], boxes))
             for name, reader in readers.items():
                 if index >= plan.limit(name, suite):

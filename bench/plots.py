@@ -7,8 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bench.frames import Frame
-from bench.score import MISSED, FrameScore
+from bench.evaluate import candidate_boxes
+from bench.score import MISSED, Box, FrameScore
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,9 @@ class PlotParams:
     candidate_bgr: tuple[int, int, int] = (160, 160, 160)  # every box the segmentation offered: thin grey
     label_scale: float = 0.5  # font scale of the missed/misread labels under the boxes
     label_thickness: int = 1  # their stroke, under an outline two pixels wider
-    example_scale: float = 0.5  # examples are shown at this scale, four to a picture (2 x 2)
+    example_scale: float = 0.5  # examples are shown at this scale, four to a picture (2 x 2)...
+    example_side: int = 960  # ...and at most this many pixels a side (a 12 MP sheet)
+    reference_height: int = 480  # error boxes and labels are drawn at their sizes on a frame this tall, larger above
     examples: int = 4
 
 
@@ -81,30 +83,36 @@ def confusion_plot(confusion: np.ndarray, path: Path, title: str, params: PlotPa
     return path
 
 
-def mark_errors(frame: Frame, reading, score: FrameScore, params: PlotParams = DEFAULT) -> np.ndarray:
+def mark_errors(image: np.ndarray, truth: list[tuple[int, Box]], reading, score: FrameScore,
+                params: PlotParams = DEFAULT) -> np.ndarray:
     """The runner's own overlay (digit boxes) plus the errors: missed truth red, misreads orange, extras magenta;
-    thin grey boxes are the segmentation's candidates (a red digit inside one was turned down by the classifier)."""
+    thin grey boxes are the segmentation's candidates (a red digit inside one was turned down by the classifier).
+    Lines and labels grow with the image, as the runner's overlay does."""
     from edge.draw import annotate, outlined_text
-    from edge.segment import find_candidates
 
-    image = annotate(frame.image, replace(reading, numbers=[]))
-    for candidate in find_candidates(frame.image):
-        x, y, w, h = candidate.box
-        cv2.rectangle(image, (x - 4, y - 4), (x + w + 3, y + h + 3), params.candidate_bgr, 1)
+    out = annotate(image, replace(reading, numbers=[]))
+    size = max(1.0, image.shape[0] / params.reference_height)
+    thick, pad = max(2, round(2 * size)), round(4 * size)
+    scale, text_thick = params.label_scale * size, max(params.label_thickness, round(params.label_thickness * size))
+
+    def box(b: Box, colour, width: int, margin: int) -> None:
+        x, y, w, h = b
+        cv2.rectangle(out, (x - margin, y - margin), (x + w + margin - 1, y + h + margin - 1), colour, width)
+
+    def label(text: str, b: Box, colour) -> None:
+        outlined_text(out, text, (b[0], b[1] + b[3] + round(14 * size)), scale, text_thick, colour)
+
+    for candidate in candidate_boxes(image, reading.orientation):
+        box(candidate, params.candidate_bgr, max(1, thick // 2), pad)
     for j in score.missed:
-        x, y, w, h = frame.digits[j].box
-        cv2.rectangle(image, (x - 2, y - 2), (x + w + 1, y + h + 1), params.miss_bgr, 2)
-        outlined_text(image, f"{frame.digits[j].label}?", (x, y + h + 14), params.label_scale,
-                      params.label_thickness, params.miss_bgr)
+        box(truth[j][1], params.miss_bgr, thick, thick)
+        label(f"{truth[j][0]}?", truth[j][1], params.miss_bgr)
     for j, i in score.wrong:
-        x, y, w, h = frame.digits[j].box
-        cv2.rectangle(image, (x - 2, y - 2), (x + w + 1, y + h + 1), params.wrong_bgr, 2)
-        outlined_text(image, f"{frame.digits[j].label} read {reading.digits[i].label}", (x, y + h + 14),
-                      params.label_scale, params.label_thickness, params.wrong_bgr)
+        box(truth[j][1], params.wrong_bgr, thick, thick)
+        label(f"{truth[j][0]} read {reading.digits[i].label}", truth[j][1], params.wrong_bgr)
     for i in score.extra:
-        x, y, w, h = reading.digits[i].box
-        cv2.rectangle(image, (x - 2, y - 2), (x + w + 1, y + h + 1), params.extra_bgr, 1)
-    return image
+        box(tuple(reading.digits[i].box), params.extra_bgr, max(1, thick // 2), thick)
+    return out
 
 
 def pick_examples(scores: list[FrameScore], count: int) -> list[int]:
@@ -118,13 +126,18 @@ def pick_examples(scores: list[FrameScore], count: int) -> list[int]:
 
 
 def example_sheet(images: list[np.ndarray], captions: list[str], path: Path, params: PlotParams = DEFAULT) -> Path:
-    """Up to four annotated frames, shrunk, on a 2 x 2 sheet with a caption each."""
+    """Up to four annotated frames, shrunk (by `example_scale`, and to at most `example_side` pixels a side), on a
+    2 x 2 sheet with a caption each."""
     tiles = []
     for image, caption in zip(images, captions):
-        tile = cv2.resize(image, None, fx=params.example_scale, fy=params.example_scale, interpolation=cv2.INTER_AREA)
+        factor = min(params.example_scale, params.example_side / max(image.shape[:2]))
+        tile = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
         tile = cv2.copyMakeBorder(tile, 18, 2, 2, 2, cv2.BORDER_CONSTANT, value=(255, 255, 255))  # caption above
         cv2.putText(tile, caption, (4, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
         tiles.append(tile)
+    height, width = max(t.shape[0] for t in tiles), max(t.shape[1] for t in tiles)
+    tiles = [cv2.copyMakeBorder(t, 0, height - t.shape[0], 0, width - t.shape[1], cv2.BORDER_CONSTANT,
+                                value=(255, 255, 255)) for t in tiles]
     while len(tiles) % 2 or len(tiles) < 2:
         tiles.append(np.full_like(tiles[0], 255))
     rows = [np.hstack(tiles[i : i + 2]) for i in range(0, len(tiles), 2)]

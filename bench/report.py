@@ -13,6 +13,15 @@ SUITE_NOTES = {
     "numbers": "lines of 2-5 digit numbers, digits 1 px to 12 % of their height apart",
     "distractors": "digits plus letters, scribbles, dots and long lines",
     "sweep": "one digit per frame at -45, -30, -15, 0, 15, 30, 45 degrees",
+    "closeup": "1-3 digits 35-75 % of the frame tall (640x480 to 1920x1080), thin ballpoint (1-2 % of the height) "
+               "or marker (8-12 %), mostly on squared paper, mild camera",
+    "sheet": "8-12 MP phone photos of a sheet of 30-70 digits in rows, thin pen (1.5-3 % of the height), "
+             "some digits close together",
+    "blur": "motion blur 5-11 px and/or defocus radius 1.2-3 px, strong noise, JPEG 40-80 (640x480, 1280x720)",
+    "pencil": "faint grainy pencil on ruled notebook paper, digits standing on and crossing the rules, "
+              "under a dark shadow band",
+    "marks": "rows of digits beside hand-drawn letters, crosses, plus and minus signs, scribbles, dots, strokes",
+    "singles45": "one digit per frame turned 30-45 degrees either way",
 }
 
 
@@ -133,6 +142,14 @@ def markdown(results: dict) -> str:
                      "yes" if s["tensorflow_imported"] else "no"])
     out += [table(["model", "cores", "threads", "segment ms", "classify ms", "frame ms", "frames/s", "peak RSS MB",
                    "TensorFlow imported"], rows), ""]
+    real = results.get("realdev")
+    if real:
+        from bench.realdev import markdown as real_markdown
+
+        out += ["## Real images (realdev)", "", real_markdown(real)]
+        if real.get("pictures"):
+            out += [f"The {default} model's misses (auto orientation): "
+                    + ", ".join(f"[{Path(p).stem}]({p})" for p in real["pictures"]) + ".", ""]
     if results["pictures"]:
         out += ["## Pictures", ""] + [f"![{Path(p).stem}]({p})" for p in results["pictures"]] + [""]
     return "\n".join(out)

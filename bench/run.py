@@ -12,9 +12,9 @@ from pathlib import Path
 
 import cv2
 
-from bench import plots, report
+from bench import ocr, plots, realdev, report
 from bench.baseline import HogSvm, HogSvmParams, Tesseract
-from bench.evaluate import FULL, QUICK, Plan, SuiteRun, run_all
+from bench.evaluate import FULL, QUICK, Plan, SuiteRun, run_all, truth_items
 from bench.frames import SPEED, MnistTestSet, make_frame
 from bench.progress import Progress
 from bench.score import summarize
@@ -33,7 +33,8 @@ class Options:
     models: tuple[Path, ...]  # folders holding digits_<variant>.tflite + .json; the first that has a variant wins
     out: Path
     quick: bool = False
-    seed: int = 0
+    seed: int = 0  # 0: the development seed; reported figures use another (docs/bench.md)
+    realdev: Path | None = None  # a labelled folder of real images (bench.realdev); None: that section is skipped
     note: str = ""  # printed in results.md, e.g. "taken while a training run used the other core"
     command: str = "python -m bench"
 
@@ -64,6 +65,11 @@ def build_readers(models: dict[str, Path], data: tuple, quick: bool, left_out: l
         left_out.append(f"tesseract ({tesseract.version()}) reads only the first frames of each suite (frames column: it is slow)")
     else:
         left_out.append("tesseract: not on PATH (apt-get install tesseract-ocr to include it)")
+    if ocr.available():
+        readers["rapidocr"] = ocr.RapidOcr()
+        left_out.append(f"rapidocr ({ocr.RapidOcr.version()}) reads only the first frames of each suite (it is slow)")
+    else:
+        left_out.append("rapidocr: not installed (pip install -e '.[bench-ocr]' to include it)")
     return readers
 
 
@@ -98,10 +104,30 @@ def draw(runs: dict[str, SuiteRun], digits: MnistTestSet, default: str, plan: Pl
         for i in plots.pick_examples(run.scores[default], plots.DEFAULT.examples):
             frame = make_frame(digits, suite, i, plan.seed)
             score = run.scores[default][i]
-            images.append(plots.mark_errors(frame, run.readings[i], score))
+            images.append(plots.mark_errors(frame.image, truth_items(frame)[0], run.readings[i], score))
             captions.append(f"{suite} #{i}: {score.correct}/{score.truth} read, {len(score.extra)} extra")
         pictures.append(plots.example_sheet(images, captions, out / f"examples_{suite}.png"))
     return [p.name for p in pictures]
+
+
+def real_images(folder: Path | None, readers: dict, default: str, out: Path, left_out: list[str]) -> dict:
+    """The real-image section: the default model and every baseline, at orientation auto and 0, and pictures of
+    the default model's misses (auto); skipped with a note when no folder is given or it is absent."""
+    if folder is None or not folder.is_dir():
+        left_out.append(f"real images: {'no --realdev folder given' if folder is None else f'{folder} not found'}"
+                        " (section skipped)")
+        return {}
+    images = realdev.load(folder)
+    chosen = {name: r for name, r in readers.items() if name == default or name not in VARIANTS}
+    with Progress(len(chosen) * 2, f"realdev: {len(images)} images") as bar:
+        runs = {}
+        for name, reader in chosen.items():
+            runs.update(realdev.run(images, {name: reader}, ("auto", 0)))
+            bar.update(2)
+    section = realdev.summary(runs, folder, images)
+    paths = realdev.pictures(runs[default]["auto"], out / "realdev")
+    section["pictures"] = [str(p.relative_to(out)) for p in paths]
+    return section
 
 
 def describe(path: Path) -> dict:
@@ -137,6 +163,7 @@ def benchmark(opts: Options) -> dict:
     runs = run_all(digits, readers, default, plan)
     speed = time_runner(digits, models, opts.seed, opts.quick)
     pictures = draw(runs, digits, default, plan, opts.out)
+    real = real_images(opts.realdev, readers, default, opts.out, left_out)
     results = {
         "meta": {
             "command": opts.command, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -154,6 +181,7 @@ def benchmark(opts: Options) -> dict:
         if "sweep" in runs else {},
         "speed": speed,
         "pictures": pictures,
+        "realdev": real,
     }
     results["targets"] = [t.check(results) for t in report.TARGETS]
     results["meta"]["seconds"] = time.perf_counter() - start

@@ -5,9 +5,16 @@ import cv2
 import numpy as np
 import pytest
 
+from dataclasses import replace
+
 from bench.frames import SUITES, MnistTestSet, make_frame, union
+from bench.pen import skeleton
 
 SAMPLE = Path(__file__).parent / "data" / "mnist_sample.npz"
+# the sheet suite at a ninth of its pixels (its layout scales with the page): fast enough to test every check
+SMALL_SHEET = replace(SUITES["sheet"], sizes=((1088, 816), (1333, 1000)))
+FAST = [s if s != "sheet" else SMALL_SHEET for s in SUITES]
+IDS = [s if isinstance(s, str) else s.name for s in FAST]
 
 
 @pytest.fixture(scope="module")
@@ -21,32 +28,39 @@ def digits(split):
     return MnistTestSet.from_split(split)
 
 
-@pytest.mark.parametrize("suite", list(SUITES))
+def sizes(suite) -> set:
+    suite = SUITES[suite] if isinstance(suite, str) else suite
+    return {(h, w, 3) for w, h in suite.sizes} or {(480, 640, 3)}
+
+
+@pytest.mark.parametrize("suite", FAST, ids=IDS)
 def test_same_seed_same_frame_and_truth(digits, suite):
     a, b = make_frame(digits, suite, 3, seed=7), make_frame(digits, suite, 3, seed=7)
-    assert a.image.shape == (480, 640, 3) and a.image.dtype == np.uint8
+    assert a.image.shape in sizes(suite) and a.image.dtype == np.uint8
     assert np.array_equal(a.image, b.image)
     assert a.digits == b.digits and a.numbers == b.numbers and a.marks == b.marks
     assert a.digits, "every frame holds at least one digit"
     assert not np.array_equal(a.image, make_frame(digits, suite, 3, seed=8).image)
 
 
-@pytest.mark.parametrize("suite", list(SUITES))
+@pytest.mark.parametrize("suite", FAST, ids=IDS)
 def test_boxes_are_the_tight_box_of_each_digits_ink(digits, suite):
     for index in range(3):
         frame = make_frame(digits, suite, index, seed=1, keep_masks=True)
+        height, width = frame.image.shape[:2]
         painted = np.zeros(frame.image.shape[:2], np.int32)
         for truth, (mask, x, y) in zip(frame.digits, frame.masks):
             ys, xs = np.nonzero(mask)
             ys, xs = ys + y, xs + x
-            inside = (xs >= 0) & (ys >= 0) & (xs < 640) & (ys < 480)
+            inside = (xs >= 0) & (ys >= 0) & (xs < width) & (ys < height)
             bx, by, bw, bh = truth.box
             assert (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) == (bx, by, bx + bw, by + bh)
+            assert 0 <= bx and 0 <= by and bx + bw <= width and by + bh <= height, "a digit outside the frame"
             np.add.at(painted, (ys[inside], xs[inside]), 1)
         assert painted.max() <= 1, "two digits share ink pixels"
 
 
-@pytest.mark.parametrize("suite", ["even", "rotated", "numbers", "sweep"])
+@pytest.mark.parametrize("suite", ["even", "rotated", "numbers", "sweep", "singles45"])
 def test_every_dark_pixel_is_inside_a_box_and_boxes_hug_the_ink(digits, suite):
     for index in range(3):
         frame = make_frame(digits, suite, index, seed=2)
@@ -63,7 +77,7 @@ def test_every_dark_pixel_is_inside_a_box_and_boxes_hug_the_ink(digits, suite):
 
 
 def test_digits_do_not_overlap(digits):
-    for suite in ("even", "rotated", "numbers", "distractors"):
+    for suite in ("even", "rotated", "numbers", "distractors", "closeup", SMALL_SHEET, "blur", "pencil", "marks"):
         for index in range(3):
             boxes = [t.box for t in make_frame(digits, suite, index, seed=3).digits]
             for i, a in enumerate(boxes):
@@ -74,7 +88,7 @@ def test_digits_do_not_overlap(digits):
 def test_only_test_digits_are_drawn(split, digits):
     x_train, y_train, x_test, y_test = split
     assert digits.images is not x_train and np.array_equal(digits.images, x_test)
-    for suite in SUITES:
+    for suite in FAST:
         for truth in make_frame(digits, suite, 0, seed=4).digits:
             assert 0 <= truth.index < len(x_test) and truth.label == y_test[truth.index]
 
@@ -111,3 +125,69 @@ def test_distractor_marks_are_on_the_page_and_apart_from_digits(digits):
         for t in frame.digits:
             a, b = m, t.box
             assert a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]
+
+
+def test_digit_counts_follow_the_suite(digits):
+    for suite in [s for s in FAST if s != "numbers"]:  # numbers: as many as the lines hold
+        lo, hi = (SUITES[suite] if isinstance(suite, str) else suite).digits
+        for index in range(3):
+            count = len(make_frame(digits, suite, index, seed=9).digits)
+            assert 1 <= count <= hi, (suite, index, count)
+    assert all(30 <= len(make_frame(digits, SMALL_SHEET, i, seed=9).digits) <= 70 for i in range(3))
+
+
+def stroke_share(mask: np.ndarray, box) -> float:
+    """A digit's mean stroke width (ink area over skeleton length) as a share of its height."""
+    return mask.sum() / max(1, skeleton(mask).sum()) / box[3]
+
+
+def test_sheet_is_a_high_resolution_photo_of_thin_pen_digits(digits):
+    frame = make_frame(digits, "sheet", 0, seed=3, keep_masks=True)
+    assert frame.image.shape in sizes("sheet") and frame.image.shape[0] * frame.image.shape[1] >= 7.9e6
+    assert 30 <= len(frame.digits) <= 70
+    shares = [stroke_share(mask, t.box) for t, (mask, _, _) in zip(frame.digits, frame.masks)]
+    assert np.median(shares) < 0.045 and max(shares) < 0.08, "sheet digits should be drawn with a thin pen"
+    mnist = make_frame(digits, "even", 0, seed=3, keep_masks=True)
+    assert np.median([stroke_share(m, t.box) for t, (m, _, _) in zip(mnist.digits, mnist.masks)]) > 0.08
+    gaps = sorted(b.box[0] - (a.box[0] + a.box[2]) for a, b in zip(frame.digits, frame.digits[1:])
+                  if abs(a.box[1] - b.box[1]) < a.box[3] / 2 and b.box[0] > a.box[0])
+    assert gaps and gaps[0] < 0.1 * np.median([t.box[3] for t in frame.digits]), "some digits close together"
+
+
+def test_closeups_are_a_few_big_digits_with_a_realistic_pen(digits):
+    shares, pens = [], []
+    for index in range(8):
+        frame = make_frame(digits, "closeup", index, seed=2, keep_masks=True)
+        assert 1 <= len(frame.digits) <= 3 and frame.image.shape in sizes("closeup")
+        shares += [t.box[3] / frame.image.shape[0] for t in frame.digits]
+        pens += [t.pen / t.box[3] for t in frame.digits]
+    assert max(shares) > 0.4 and min(shares) > 0.25, shares
+    assert min(pens) < 0.025 and max(pens) > 0.07, "a thin ballpoint and a marker both appear"
+
+
+def test_singles45_turns_one_digit_30_to_45_degrees(digits):
+    angles = [make_frame(digits, "singles45", i, seed=1).digits[0].angle for i in range(12)]
+    assert all(30 <= abs(a) <= 45 for a in angles) and min(angles) < 0 < max(angles)
+
+
+def test_pencil_is_faint_pencil_on_rules(digits):
+    frame = make_frame(digits, "pencil", 0, seed=1)
+    assert {t.ink for t in frame.digits} == {"faint pencil"}
+    gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    middle = gray[:, gray.shape[1] // 3 : 2 * gray.shape[1] // 3]  # rules are a little slanted by the camera
+    rows = np.median(middle, axis=1).astype(np.float32)
+    light = cv2.blur(rows.reshape(-1, 1), (1, 15)).ravel()  # the shadow and the light fall-off, row by row
+    dips = rows < light - 3
+    assert dips.sum() >= 5, "ruled lines show across the page"
+
+
+def test_marks_stand_beside_digits_and_apart_from_them(digits):
+    counts = []
+    for index in range(4):
+        frame = make_frame(digits, "marks", index, seed=6)
+        counts.append(len(frame.marks))
+        for m in frame.marks:
+            for t in frame.digits:
+                a, b = m, t.box
+                assert a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]
+    assert min(counts) >= 1

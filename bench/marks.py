@@ -1,0 +1,136 @@
+"""Marks on the page that are not digits, as coverage maps (0..1): what a reader must leave unread.
+
+Two families: `mark_shape` makes the `distractors` suite's marks (Hershey letters, scribbles, dots and long
+lines at a fixed pen width); `hand_mark` makes the `marks` suite's, drawn by hand at the same pen width as the
+digits beside them: letters in script and simplex fonts, crosses, plus and minus signs, scribbles, dots and
+short strokes, each line a little wobbly. No mark is a digit look-alike: letters like O, l, S, Z, B, g, q are
+left out, and a straight stroke is never within `min_tilt` of vertical (it would be a fair "1").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from bench.pen import trim
+
+SHIFT = 4  # polylines get sub-pixel points (1/16 px)
+
+
+@dataclass(frozen=True)
+class MarkParams:
+    letters: str = "ACEFHKMNPRUVWXYacehkmnprtuvwxy"  # no digit look-alikes (O, I, l, S, Z, B, G, g, q ...)
+    line_length: tuple[int, int] = (150, 320)  # straight strokes, longer than any digit in that suite
+    min_tilt: float = 25.0  # degrees away from vertical, so a straight stroke is never a tall "1"
+    dot_radius: tuple[int, int] = (2, 5)
+    scribble_points: tuple[int, int] = (7, 12)
+    stroke: tuple[int, int] = (2, 4)  # pen width of the distractors' letters, scribbles and lines, pixels
+    # hand-drawn marks (the `marks` suite), sizes as shares of the mark's height
+    hand_kinds: tuple[str, ...] = ("letter", "letter", "letter", "cross", "plus", "minus", "scribble", "dot", "stroke")
+    hand_fonts: tuple[int, ...] = (cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX,
+                                   cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN)
+    wobble: float = 0.03  # sideways wander of a hand-drawn line
+    sign_size: tuple[float, float] = (0.35, 0.7)  # crosses, plus and minus signs next to a digit
+    stroke_length: tuple[float, float] = (0.3, 0.8)
+    dot_size: tuple[float, float] = (0.8, 2.0)  # a dot's diameter, in pen widths
+
+
+DEFAULT = MarkParams()
+
+
+def mark_shape(rng: np.random.Generator, kind: str, size: float, p: MarkParams = DEFAULT) -> np.ndarray:
+    """A distractor: a Hershey letter, a scribble, a dot or a long line."""
+    thickness = int(rng.integers(p.stroke[0], p.stroke[1] + 1))
+    if kind == "letter":
+        font = int(rng.choice([cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
+                               cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX]))
+        return letter(p.letters[int(rng.integers(len(p.letters)))], font, size, thickness)
+    if kind == "dot":
+        r = int(rng.integers(p.dot_radius[0], p.dot_radius[1] + 1))
+        canvas = np.zeros((2 * r + 5, 2 * r + 5), np.uint8)
+        cv2.circle(canvas, (r + 2, r + 2), r, 255, -1, cv2.LINE_AA)
+    elif kind == "line":
+        length = rng.uniform(*p.line_length)
+        tilt = np.deg2rad(rng.uniform(p.min_tilt, 180 - p.min_tilt))  # from vertical
+        dx, dy = length * np.sin(tilt), length * np.cos(tilt)
+        pad = thickness + 2
+        canvas = np.zeros((int(abs(dy)) + 2 * pad, int(abs(dx)) + 2 * pad), np.uint8)
+        start = (pad, pad if dy >= 0 else int(abs(dy)) + pad)
+        end = (int(pad + abs(dx)), int(pad + abs(dy)) if dy >= 0 else pad)
+        cv2.line(canvas, start, end, 255, thickness, cv2.LINE_AA)
+    else:
+        path, pad = scribble(rng, size, p), thickness + 2
+        canvas = np.zeros((int(size) + 2 * pad, int(size) + 2 * pad), np.uint8)
+        cv2.polylines(canvas, [np.round(path + pad).astype(np.int32)], False, 255, thickness, cv2.LINE_AA)
+    return trim(canvas.astype(np.float32) / 255.0)
+
+
+def letter(text: str, font: int, size: float, thickness: int) -> np.ndarray:
+    """A Hershey-font letter about `size` pixels tall."""
+    scale = cv2.getFontScaleFromHeight(font, max(8, round(size)), thickness)
+    (w, h), base = cv2.getTextSize(text, font, scale, thickness)
+    canvas = np.zeros((h + base + 2 * thickness + 4, w + 2 * thickness + 4), np.uint8)
+    cv2.putText(canvas, text, (thickness + 2, h + thickness + 2), font, scale, 255, thickness, cv2.LINE_AA)
+    return trim(canvas.astype(np.float32) / 255.0)
+
+
+def scribble(rng: np.random.Generator, size: float, p: MarkParams = DEFAULT) -> np.ndarray:
+    """A tangle of random points within a `size` square joined by a smoothed path."""
+    n = int(rng.integers(p.scribble_points[0], p.scribble_points[1] + 1))
+    points = rng.uniform(0, size, (n, 2))
+    t = np.linspace(0, n - 1, n * 12)
+    path = np.stack([np.interp(t, np.arange(n), points[:, k]) for k in (0, 1)], 1)
+    return cv2.GaussianBlur(path.astype(np.float32).reshape(-1, 1, 2), (1, 31), 0).reshape(-1, 2)
+
+
+def draw(paths: list[np.ndarray], width: float) -> np.ndarray:
+    """Pen paths ((n, 2) points, any origin) drawn `width` pixels wide, as a trimmed coverage map."""
+    thickness = max(1, round(width))
+    low = np.min([path.min(0) for path in paths], axis=0)
+    high = np.max([path.max(0) for path in paths], axis=0)
+    pad = thickness + 2
+    canvas = np.zeros((int(high[1] - low[1]) + 2 * pad + 1, int(high[0] - low[0]) + 2 * pad + 1), np.uint8)
+    points = [np.round((path - low + pad) * (1 << SHIFT)).astype(np.int32) for path in paths]
+    cv2.polylines(canvas, points, False, 255, thickness, cv2.LINE_AA, shift=SHIFT)
+    return trim(canvas.astype(np.float32) / 255.0)
+
+
+def hand_line(rng: np.random.Generator, start: np.ndarray, end: np.ndarray, wobble: float) -> np.ndarray:
+    """A straight-ish line from start to end, wandering sideways by up to `wobble` of its length."""
+    t = np.linspace(0, 1, 12)[:, None]
+    along = end - start
+    normal = np.array([-along[1], along[0]]) / max(float(np.hypot(*along)), 1e-6)
+    bend = np.convolve(rng.normal(0, 1, 16), np.ones(5) / 5, "valid")[:12, None]  # a smooth wander
+    return start + t * along + normal * bend * wobble * float(np.hypot(*along)) * np.sin(np.pi * t)
+
+
+def tilted(rng: np.random.Generator, length: float, min_tilt: float, max_tilt: float = 90.0) -> np.ndarray:
+    """A vector `length` long at `min_tilt`..`max_tilt` degrees from vertical, leaning either way."""
+    tilt = np.deg2rad(rng.uniform(min_tilt, max_tilt)) * (1 if rng.random() < 0.5 else -1)
+    return np.array([np.sin(tilt), np.cos(tilt)]) * length
+
+
+def hand_mark(rng: np.random.Generator, kind: str, height: float, width: float, p: MarkParams = DEFAULT) -> np.ndarray:
+    """A hand-drawn mark about as tall as a digit `height` pixels tall, with a pen `width` pixels wide."""
+    if kind == "letter":
+        font = p.hand_fonts[int(rng.integers(len(p.hand_fonts)))]
+        return letter(p.letters[int(rng.integers(len(p.letters)))], font, height * rng.uniform(0.6, 1.0),
+                      max(1, round(width)))
+    if kind == "scribble":
+        return draw([scribble(rng, height * rng.uniform(0.4, 1.0), p)], width)
+    if kind == "dot":
+        return draw([np.zeros((2, 2))], max(width * rng.uniform(*p.dot_size), 2.0))
+    size = height * rng.uniform(*p.sign_size)
+    if kind == "stroke":
+        half = tilted(rng, height * rng.uniform(*p.stroke_length) / 2, p.min_tilt)
+        return draw([hand_line(rng, -half, half, p.wobble)], width)
+    if kind == "minus":
+        half = tilted(rng, size / 2, 80.0, 100.0)
+        return draw([hand_line(rng, -half, half, p.wobble)], width)
+    lean = rng.uniform(-12, 12) + (45.0 if kind == "cross" else 0.0)  # plus: upright; cross: turned 45 degrees
+    bars = []
+    for angle in (lean, lean + 90 + rng.uniform(-10, 10)):
+        half = np.array([np.sin(np.deg2rad(angle)), np.cos(np.deg2rad(angle))]) * size / 2
+        bars.append(hand_line(rng, -half, half, p.wobble))
+    return draw(bars, width)

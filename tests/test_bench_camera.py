@@ -1,0 +1,52 @@
+"""The camera's stages: kernels, noise drawn in chunks, and stages that are off drawing nothing."""
+import numpy as np
+import pytest
+
+from bench.camera import LOOKS, Look, add_noise, camera, disc_kernel, motion_kernel
+
+
+@pytest.mark.parametrize("length, angle", [(5.0, 0.0), (11.0, 0.7), (7.5, np.pi / 2)])
+def test_motion_kernel_is_a_streak_of_its_length(length, angle):
+    kernel = motion_kernel(length, angle)
+    assert kernel.sum() == pytest.approx(1.0, abs=1e-5)
+    ys, xs = np.nonzero(kernel > kernel.max() * 0.2)
+    extent = np.hypot(xs.max() - xs.min(), ys.max() - ys.min()) + 1
+    assert extent == pytest.approx(length, abs=2.0)
+
+
+def test_disc_kernel_is_round_and_of_its_radius():
+    kernel = disc_kernel(3.0)
+    assert kernel.shape == (7, 7) and kernel.sum() == pytest.approx(1.0, abs=1e-5)
+    assert np.allclose(kernel, kernel.T, atol=1e-3) and kernel[3, 3] > kernel[0, 0]
+
+
+def test_noise_in_chunks_is_the_noise_of_one_draw():
+    image = np.zeros((600, 900, 3), np.float32)
+    add_noise(image, np.random.default_rng(4), 3.0)
+    expected = np.random.default_rng(4).normal(0, 3.0, image.shape).astype(np.float32)
+    assert np.array_equal(image, expected)
+
+
+def test_a_clean_look_only_adds_fixed_noise():
+    page = np.full((60, 80, 3), 200.0)
+    frame, h_matrix = camera(page.copy(), np.random.default_rng(1), LOOKS["clean"])
+    assert h_matrix is None and frame.dtype == np.uint8
+    assert abs(frame.astype(float).mean() - 200) < 0.5 and 0.5 < frame.std() < 3
+
+
+def test_the_heavy_look_blurs_an_edge_by_several_pixels():
+    page = np.full((120, 160, 3), 230.0)
+    page[:, 80:] = 30.0
+    edges = []
+    for seed in range(6):
+        frame, _ = camera(page.copy(), np.random.default_rng(seed), LOOKS["heavy"])
+        row = frame[60, :, 1].astype(float)
+        edges.append(((row > 60) & (row < 180)).sum())
+    assert np.median(edges) >= 3
+
+
+def test_a_stage_that_is_off_draws_nothing():
+    plain, graded = Look(), Look(gradient=None, shadow=None, vignette=None, jpeg=None)
+    a = camera(np.full((30, 40, 3), 128.0), np.random.default_rng(2), plain)[0]
+    b = camera(np.full((30, 40, 3), 128.0), np.random.default_rng(2), graded)[0]
+    assert np.array_equal(a, b)

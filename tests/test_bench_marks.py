@@ -1,0 +1,30 @@
+"""Non-digit marks: every kind draws ink, hand-drawn ones at the pen width asked for, strokes never upright."""
+import numpy as np
+import pytest
+
+from bench.marks import DEFAULT, hand_mark, mark_shape, tilted
+
+
+@pytest.mark.parametrize("kind", sorted(set(DEFAULT.hand_kinds)))
+def test_every_hand_mark_kind_draws_ink(kind):
+    for seed in range(5):
+        shape = hand_mark(np.random.default_rng(seed), kind, 60.0, 4.0)
+        assert shape.dtype == np.float32 and shape.max() > 0.9 and shape.shape[0] <= 80 and shape.shape[1] <= 80
+
+
+@pytest.mark.parametrize("kind", ["letter", "scribble", "dot", "line"])
+def test_every_distractor_kind_draws_ink(kind):
+    shape = mark_shape(np.random.default_rng(0), kind, 50.0)
+    assert shape.max() > 0.9 and min(shape.shape) >= 3
+
+
+def test_straight_strokes_lean_away_from_vertical():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        dx, dy = tilted(rng, 10.0, DEFAULT.min_tilt)
+        assert np.degrees(np.arctan2(abs(dx), abs(dy))) >= DEFAULT.min_tilt - 1e-9
+
+
+def test_minus_signs_are_flat_and_pen_wide():
+    shape = hand_mark(np.random.default_rng(1), "minus", 80.0, 5.0)
+    assert shape.shape[1] > 2.5 * shape.shape[0]
