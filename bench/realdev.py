@@ -210,7 +210,7 @@ def pictures(results: list[ImageResult], out: Path, max_side: int = 1600) -> lis
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.realdev", description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="a labelled folder: labels.json and images/")
-    parser.add_argument("--model", type=Path, default=Path("models/digits_int8.tflite"), help="the .tflite model")
+    parser.add_argument("--model", type=Path, default=Path("edge/models/digits_int8.tflite"), help="the .tflite model")
     parser.add_argument("--orientation", default="auto,0",
                         help="comma-separated: auto and/or 0, 90, 180, 270 (default auto,0)")
     parser.add_argument("--min-confidence", type=float, default=None, help="the reader's threshold (default: its own)")

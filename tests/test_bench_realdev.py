@@ -13,7 +13,7 @@ from bench.run import real_images
 from edge.group import Digit
 from edge.reader import Reading, unrotate_box
 
-MODEL = Path(__file__).resolve().parent.parent / "models" / "digits_int8.tflite"
+MODEL = Path(__file__).resolve().parent.parent / "edge" / "models" / "digits_int8.tflite"
 
 
 @pytest.fixture(scope="module")
