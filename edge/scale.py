@@ -68,6 +68,7 @@ def writing_height(probe: np.ndarray, params: ScaleParams = DEFAULT,
     Paper lines are removed first; specks, rules, dashes and anything spanning most of the frame are left
     out, so what remains is letters and digits (or their broken pieces)."""
     ink = segment.ink_map(probe, seg)
+    seg = segment.thresholds(ink, seg)
     binary, _ = segment.ink_binary(ink, min(probe.shape[:2]), seg)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     peak = np.zeros(count, np.uint8)

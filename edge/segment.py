@@ -34,6 +34,14 @@ class SegmentParams:
     # -- threshold (ink units: 255 * how much darker than the paper) --
     low_threshold: int = 28  # pixels above this are ink (~11 % darker than the paper: faint pencil)
     high_threshold: int = 56  # a component needs some pixels above this (hysteresis: noise rarely gets there)
+    # faint frames (pencil, a page in shadow) lower both thresholds: the high one to at most `faint_share` of
+    # the frame's strong ink (its `faint_percentile` ink level), the low one to half of that, never below
+    # `noise_low` / `noise_high` times the paper's noise (robust spread of the ink map) nor `faint_floor`
+    faint_share: float = 0.5
+    faint_percentile: float = 99.9
+    noise_low: float = 3.0
+    noise_high: float = 6.0
+    faint_floor: int = 10
     # -- ruled / squared paper lines --
     line_scale: float = 0.5  # lines are searched on the binary ink shrunk by this factor (speed, tilt)
     line_length: float = 0.6  # a straight run longer than this fraction of the frame's side is a line
@@ -352,6 +360,27 @@ def _cuts(profile: np.ndarray, k: int, params: SegmentParams) -> list[int]:
     return cuts + [width]
 
 
+def thresholds(ink: np.ndarray, params: SegmentParams = DEFAULT) -> SegmentParams:
+    """`params` with the hysteresis thresholds lowered for a faint frame (unchanged for pen on paper).
+
+    From one 256-bin histogram of the ink map: the strong ink level (`faint_percentile`) and the paper's noise
+    (median and median absolute deviation, most pixels being paper)."""
+    counts = cv2.calcHist([ink], [0], None, [256], [0, 256]).ravel()
+    cumulative = np.cumsum(counts) / max(counts.sum(), 1)
+    strong = int(np.searchsorted(cumulative, params.faint_percentile / 100))
+    if params.faint_share * strong >= params.high_threshold:
+        return params
+    median = int(np.searchsorted(cumulative, 0.5))
+    spread = np.abs(np.arange(256) - median)
+    order = np.argsort(spread, kind="stable")
+    mad = spread[order][np.searchsorted(np.cumsum(counts[order]) / max(counts.sum(), 1), 0.5)]
+    sigma = 1.4826 * max(float(mad), 1.0)
+    high = max(params.faint_share * strong, median + params.noise_high * sigma, 2 * params.faint_floor)
+    low = max(high / 2, median + params.noise_low * sigma, params.faint_floor)
+    return replace(params, low_threshold=int(min(low, params.low_threshold)),
+                   high_threshold=int(min(high, params.high_threshold)))
+
+
 def ink_binary(ink: np.ndarray, unit: float, params: SegmentParams = DEFAULT) -> tuple[np.ndarray, np.ndarray]:
     """The 0/1 ink of an ink map without its paper lines, and the removed line pixels."""
     _, binary = cv2.threshold(ink, params.low_threshold, 1, cv2.THRESH_BINARY)
@@ -380,6 +409,7 @@ def segment(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | No
     if frame.ndim < 2 or frame.size == 0:
         return Segmentation([], np.zeros(frame.shape[:2] if frame.ndim >= 2 else (0, 0), np.uint8))
     ink = ink_map(frame, params)
+    params = thresholds(ink, params)
     fh, fw = ink.shape
     unit = float(unit) if unit else min(fh, fw)
     min_size = max(params.min_size_px, params.min_size * unit)

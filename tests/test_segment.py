@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from edge.normalize import to_mnist
-from edge.segment import (Candidate, SegmentParams, _join_pieces, elongation, find_candidates, ink_map,
-                          main_stroke)
+from edge.segment import (DEFAULT, Candidate, SegmentParams, _join_pieces, elongation, find_candidates, ink_map,
+                          main_stroke, thresholds)
 
 SAMPLE = np.load(Path(__file__).parent / "data" / "mnist_sample.npz")
 H, W = 480, 640
@@ -352,3 +352,22 @@ def test_params_are_frozen_and_documented():
     with pytest.raises(Exception):
         params.low_threshold = 30  # type: ignore[misc]
     assert find_candidates(np.full((H, W), 200, np.uint8), params) == []
+
+
+def test_faint_pencil_lowers_the_thresholds_and_is_found():
+    """Pencil 18 % darker than the paper peaks below the high threshold: a pen-set threshold finds nothing."""
+    sheet = Sheet()
+    row_of_digits(sheet, [3, 5, 8], 50, 100, 200, 40)
+    photo = sheet.photo(paper=120, darkness=0.18, noise=1.5)
+    faint = thresholds(ink_map(photo))
+    assert faint.high_threshold < DEFAULT.high_threshold and faint.low_threshold < DEFAULT.low_threshold
+    assert faint.low_threshold >= DEFAULT.faint_floor
+    assert np.percentile(ink_map(photo), 99.9) < DEFAULT.high_threshold  # hysteresis at 56 would keep none
+    assert_matches(find_candidates(photo), sheet.boxes, min_iou=0.6)
+
+
+def test_pen_on_paper_keeps_the_set_thresholds_and_blank_paper_finds_nothing():
+    sheet = Sheet()
+    row_of_digits(sheet, [3, 5, 8], 50, 100, 200, 40)
+    assert thresholds(ink_map(sheet.photo(noise=3))) == DEFAULT
+    assert find_candidates(Sheet().photo(paper=120, noise=3)) == []
