@@ -70,9 +70,8 @@ class SegmentParams:
     max_split: int = 6  # wider than this many digits: a line or scribble, not a number
     touch_aspect: float = 0.6  # a part at least this wide per height may still hold two touching digits...
     touch_depth: float = 0.55  # ...cut at a column with at most this * the smaller ink peak of either side...
-    touch_height: float = 0.75  # ...where both sides span this much of the height (a 4's arm, a 9's loop, a 7's
-    # bar or a 1's flag do not; 0.9 kept two touching digits of different heights whole) and the column's ink
-    # is one stroke (a 0's middle holds two)
+    touch_height: float = 0.9  # ...where both sides span this much of the height (a 4's arm, a 9's loop, a 7's
+    # bar or a 1's flag do not) and the column's ink is one stroke (a 0's middle holds two)
     narrow_part: float = 0.1  # each side at least this * height wide (a "1" may be that narrow)...
     touch_one: float = 0.3  # ...and one side at most this wide, a "1", unless the part is this * height wide:
     touch_pair: float = 1.05  # two touching 0-9 (one wide digit, e.g. an open 0, splits into two sides)
