@@ -33,6 +33,8 @@ class MarkParams:
     wobble: float = 0.03  # sideways wander of a hand-drawn line
     sign_size: tuple[float, float] = (0.35, 0.7)  # crosses, plus and minus signs next to a digit
     stroke_length: tuple[float, float] = (0.3, 0.8)
+    # a short stroke nearer vertical than this is a fair "1": the singles45 suite turns 1s up to 45 degrees
+    stroke_min_tilt: float = 55.0
     dot_size: tuple[float, float] = (0.8, 2.0)  # a dot's diameter, in pen widths
 
 
@@ -123,7 +125,7 @@ def hand_mark(rng: np.random.Generator, kind: str, height: float, width: float, 
         return draw([np.zeros((2, 2))], max(width * rng.uniform(*p.dot_size), 2.0))
     size = height * rng.uniform(*p.sign_size)
     if kind == "stroke":
-        half = tilted(rng, height * rng.uniform(*p.stroke_length) / 2, p.min_tilt)
+        half = tilted(rng, height * rng.uniform(*p.stroke_length) / 2, p.stroke_min_tilt)
         return draw([hand_line(rng, -half, half, p.wobble)], width)
     if kind == "minus":
         half = tilted(rng, size / 2, 80.0, 100.0)
