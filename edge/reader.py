@@ -172,7 +172,8 @@ class Reader:
                 keep += [i] if sure[i] and id(c) not in parts_of else []
             elif i == parts_of[id(c.whole)][0]:  # a group is decided once, at its first part
                 parts, whole = parts_of[id(c.whole)], row[id(c.whole)]
-                split = sure[parts].all() and not (sure[whole] and confidence[whole] > confidence[parts].min())
+                doubt = sure[whole] and (c.tentative or confidence[whole] > confidence[parts].min())
+                split = sure[parts].all() and not doubt
                 keep += parts if split else [whole] if sure[whole] else []
         labels = self.classifier.labels
         return [Digit(label=int(labels[best[i]]), confidence=float(confidence[i]), box=tuple(candidates[i].box))

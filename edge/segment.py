@@ -72,6 +72,10 @@ class SegmentParams:
     touch_depth: float = 0.55  # ...cut at a column with at most this * the smaller ink peak of either side...
     touch_height: float = 0.9  # ...where both sides span this much of the height (a 4's arm, a 9's loop, a 7's
     # bar or a 1's flag do not) and the column's ink is one stroke (a 0's middle holds two)
+    # a group the rules above leave whole may still be two touching digits of different heights (a small 5
+    # beside a 9): cut once where both sides span this much of the height, as a *tentative* cut that the
+    # reader keeps only when the uncut group is no sure digit
+    loose_touch_height: float = 0.7
     narrow_part: float = 0.1  # each side at least this * height wide (a "1" may be that narrow)...
     touch_one: float = 0.3  # ...and one side at most this wide, a "1", unless the part is this * height wide:
     touch_pair: float = 1.05  # two touching 0-9 (one wide digit, e.g. an open 0, splits into two sides)
@@ -103,6 +107,7 @@ class Candidate:
     # one of two parts a group was cut into: the uncut group, for the reader to fall back on when the other
     # part is not a digit (the cut went through a letter such as H, n or W, or through one wide digit)
     whole: Candidate | None = field(default=None, repr=False, compare=False)
+    tentative: bool = field(default=False, repr=False, compare=False)  # cut by `loose_touch_height` only
 
 
 def to_gray(frame: np.ndarray) -> np.ndarray:
@@ -495,6 +500,11 @@ def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tu
     spans = []
     for a, b in zip(cuts[:-1], cuts[1:]):
         spans += _touch_spans(own, profile, a, b, params)
+    tentative = False
+    if spans == [(0, w)] and params.loose_touch_height < params.touch_height:
+        cut = _touch_cut(own, profile, replace(params, touch_height=params.loose_touch_height))
+        if cut is not None:
+            spans, tentative = [(0, cut), (cut, w)], True
     out = []
     for a, b in spans:
         if (a, b) == (0, w):
@@ -508,7 +518,7 @@ def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tu
             out.append(cand)
     if len(spans) == 2 and len(out) == 2:
         whole = _candidate(own, other, patch_ink, origin, params)
-        out = [replace(c, whole=whole) for c in out]
+        out = [replace(c, whole=whole, tentative=tentative) for c in out]
     return out
 
 

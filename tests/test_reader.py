@@ -121,6 +121,29 @@ def test_a_cut_group_is_read_as_two_digits_as_one_or_not_at_all(classifier):
     assert [label for label, _ in read(1, 7, 4, whole_rest=0.02)] == [1, 7]  # less surely: two
 
 
+def test_a_tentative_cut_is_kept_only_when_the_uncut_pair_is_no_sure_digit(classifier):
+    """A loose cut (two touching digits of different heights) splits only when the pair itself is not read
+    as a digit: a sure whole wins even when its parts read more surely (a firm cut would split then)."""
+    from test_segment import Sheet, touching_pair
+
+    sheet = Sheet()
+    touching_pair(sheet)
+    frame = sheet.photo(noise=2)
+    assert [d.label for d in Reader(classifier).read(frame).digits] == [4, 7]
+    n, reject = len(classifier.labels), classifier.reject_index
+
+    def rows(whole: int) -> np.ndarray:
+        out = np.full((3, n), 0.01)
+        for row, label in zip(out, (4, 7, whole)):
+            row[label] = 1 - 0.01 * (n - 1)
+        out[2, whole] -= 0.05  # the whole is less sure than its parts
+        out[2, (whole + 1) % n] += 0.05
+        return out
+
+    assert [d.label for d in Reader(CountingClassifier(classifier, rows(reject))).read(frame).digits] == [4, 7]
+    assert [d.label for d in Reader(CountingClassifier(classifier, rows(0))).read(frame).digits] == [0]
+
+
 @pytest.mark.parametrize("frame", [np.zeros((480, 640, 3), np.uint8), np.zeros((0, 0, 3), np.uint8), np.full((240, 320), 255, np.uint8)],
                          ids=["black", "empty", "white-gray"])
 def test_frames_without_ink_read_nothing(classifier, frame):
