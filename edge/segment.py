@@ -76,6 +76,7 @@ class SegmentParams:
     # beside a 9): cut once where both sides span this much of the height, as a *tentative* cut that the
     # reader keeps only when the uncut group is no sure digit
     loose_touch_height: float = 0.7
+    loose_touch_width: float = 0.9  # (only groups this wide per height are tried: two digits side by side)
     narrow_part: float = 0.1  # each side at least this * height wide (a "1" may be that narrow)...
     touch_one: float = 0.3  # ...and one side at most this wide, a "1", unless the part is this * height wide:
     touch_pair: float = 1.05  # two touching 0-9 (one wide digit, e.g. an open 0, splits into two sides)
@@ -370,7 +371,7 @@ def thresholds(ink: np.ndarray, params: SegmentParams = DEFAULT) -> SegmentParam
 
     From one 256-bin histogram of the ink map: the strong ink level (`faint_percentile`) and the paper's noise
     (median and median absolute deviation, most pixels being paper)."""
-    counts = cv2.calcHist([ink], [0], None, [256], [0, 256]).ravel()
+    counts = cv2.calcHist([ink[::4, ::4]], [0], None, [256], [0, 256]).ravel()  # a 16th of the pixels is plenty
     cumulative = np.cumsum(counts) / max(counts.sum(), 1)
     strong = int(np.searchsorted(cumulative, params.faint_percentile / 100))
     if params.faint_share * strong >= params.high_threshold:
@@ -501,8 +502,8 @@ def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tu
     for a, b in zip(cuts[:-1], cuts[1:]):
         spans += _touch_spans(own, profile, a, b, params)
     tentative = False
-    if spans == [(0, w)] and params.loose_touch_height < params.touch_height:
-        cut = _touch_cut(own, profile, replace(params, touch_height=params.loose_touch_height))
+    if spans == [(0, w)] and w >= params.loose_touch_width * h and params.loose_touch_height < params.touch_height:
+        cut = _touch_cut(own, profile, params, params.loose_touch_height)
         if cut is not None:
             spans, tentative = [(0, cut), (cut, w)], True
     out = []
@@ -524,16 +525,16 @@ def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tu
 
 def _touch_spans(own: np.ndarray, profile: np.ndarray, a: int, b: int, params: SegmentParams) -> list[tuple[int, int]]:
     """Columns [a, b) of a part, cut where `_touch_cut` finds two touching digits (recursively)."""
-    cut = _touch_cut(own[:, a:b], profile[a:b], params)
+    cut = _touch_cut(own[:, a:b], profile[a:b], params, params.touch_height)
     if cut is None:
         return [(a, b)]
     return _touch_spans(own, profile, a, a + cut, params) + _touch_spans(own, profile, a + cut, b, params)
 
 
-def _touch_cut(own: np.ndarray, profile: np.ndarray, params: SegmentParams) -> int | None:
+def _touch_cut(own: np.ndarray, profile: np.ndarray, params: SegmentParams, span: float) -> int | None:
     """Column splitting two touching digits in a part (or None): the lowest ink column with at least
     `narrow_part` of the height on either side, one stroke thick, much lower than both sides' peaks,
-    both sides spanning most of the height."""
+    both sides spanning `span` of the height."""
     rows = np.flatnonzero(own.any(axis=1))
     if len(rows) == 0:
         return None
@@ -554,7 +555,7 @@ def _touch_cut(own: np.ndarray, profile: np.ndarray, params: SegmentParams) -> i
         return None  # two strokes cross this column (a 0's top and bottom): one digit
     for half in (own[:, :cut], own[:, cut:]):
         ys = np.flatnonzero(half.any(axis=1))
-        if len(ys) == 0 or ys[-1] + 1 - ys[0] < params.touch_height * h:
+        if len(ys) == 0 or ys[-1] + 1 - ys[0] < span * h:
             return None
     return cut
 
