@@ -19,6 +19,9 @@ from edge.normalize import NormalizeParams
 
 MODEL_ENV = "EDGE_DIGITS_MODEL"  # environment variable that overrides the default model path
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "digits_int8.tflite"
+# Batch sizes an interpreter is allocated for, once, at start: a batch of any size runs as a few of them, largest
+# first, and is never resized (a resize re-plans the interpreter and its XNNPACK graph). See docs/edge.md, "Speed".
+BATCH_SIZES = (1, 2, 4, 8, 16)
 
 
 class ModelError(RuntimeError):
@@ -92,14 +95,30 @@ def _normalize_params(metadata: dict) -> NormalizeParams:
     return NormalizeParams(**{k: v for k, v in given.items() if k in known})
 
 
-class Classifier:
-    """A TFLite digit model with its metadata; `predict` classifies a whole batch in one invoke.
+def chunks(n: int, sizes: tuple[int, ...]) -> list[int]:
+    """The batch sizes, from `sizes`, that a batch of n runs as: the largest that fits first; a rest smaller than
+    every size runs padded in the smallest (never when 1 is a size)."""
+    out, largest_first = [], sorted(sizes, reverse=True)
+    while n > 0:
+        size = next((s for s in largest_first if s <= n), largest_first[-1])
+        out.append(size)
+        n -= size
+    return out
 
-    Thread-safe: the web server and the live loop may share one instance.
+
+class Classifier:
+    """A TFLite digit model with its metadata; `predict` classifies a whole batch in one call.
+
+    The batch runs on interpreters allocated once for the sizes in `batch_sizes` (see `chunks`), so how
+    the number of crops changes from frame to frame costs nothing. Thread-safe: the web server and the
+    live loop may share one instance.
     """
 
-    def __init__(self, model_path: str | os.PathLike | None = None, threads: int = 1):
+    def __init__(self, model_path: str | os.PathLike | None = None, threads: int = 1,
+                 batch_sizes: tuple[int, ...] = BATCH_SIZES):
         self.model_path = Path(model_path) if model_path else default_model_path()
+        if not batch_sizes or min(batch_sizes) < 1:
+            raise ValueError(f"batch sizes must be positive, got {batch_sizes}")
         self._interpreter = load_interpreter(self.model_path, threads)
         self.metadata = read_sidecar(self.model_path)
         self.labels: list[str] = [str(label) for label in self.metadata["labels"]]
@@ -117,8 +136,8 @@ class Classifier:
             raise ModelError(f"{self.model_path}: input shape {list(self._input['shape'])}, expected (N, {size}, {size}, 1)")
         if int(self._output["shape"][-1]) != len(self.labels):
             raise ModelError(f"{self.model_path}: {self._output['shape'][-1]} outputs but {len(self.labels)} labels")
-        self._batch = int(self._input["shape"][0])  # the batch size the tensors are allocated for
         self._tail = [int(v) for v in self._input["shape"][1:]]  # (28, 28, 1): one crop as input 0 holds it
+        self._interpreters = {n: self._allocated(n) for n in sorted(set(batch_sizes))}
         scale, zero_point = self._input["quantization"]
         # uint8 crops go into an int8 model's uint8 input as they are: no copy, no quantize arithmetic
         self._pass_uint8 = self._input["dtype"] == np.uint8 and scale in (0.0, 1.0) and zero_point == 0
@@ -159,19 +178,20 @@ class Classifier:
         values *= self._out_scale
         return values
 
-    def _resize(self, n: int) -> None:
-        """Reallocate for a batch of `n` only when n changed since the last call."""
-        if n == self._batch:
-            return
-        try:
-            self._interpreter.resize_tensor_input(self._input["index"], [n, *self._tail], strict=False)
-            self._interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as error:
-            raise ModelError(f"{self.model_path}: cannot run a batch of {n} ({_first_line(error)})") from None
-        self._batch = n
+    def _allocated(self, n: int):
+        """An interpreter for batches of exactly n (the first one loaded when its batch size is n)."""
+        interpreter = self._interpreter if int(self._input["shape"][0]) == n else None
+        if interpreter is None:
+            interpreter = load_interpreter(self.model_path, self.threads)
+            try:
+                interpreter.resize_tensor_input(self._input["index"], [n, *self._tail], strict=False)
+                interpreter.allocate_tensors()
+            except (ValueError, RuntimeError) as error:
+                raise ModelError(f"{self.model_path}: cannot run a batch of {n} ({_first_line(error)})") from None
+        return interpreter
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        """(N, 28, 28) uint8 white-on-black crops -> (N, n_labels) float32 probabilities, one invoke."""
+        """(N, 28, 28) uint8 white-on-black crops -> (N, n_labels) float32 probabilities."""
         batch = np.asarray(batch)
         size = self.normalize_params.size
         if batch.ndim == 2:
@@ -183,9 +203,17 @@ class Classifier:
         if self.invert:
             batch = 255 - batch.astype(np.uint8)
         batch = self._quantize(np.ascontiguousarray(batch, np.uint8))
+        probs = np.empty((len(batch), len(self.labels)), np.float32)
+        start = 0
         with self._lock:
-            self._resize(len(batch))
-            self._interpreter.set_tensor(self._input["index"], batch)
-            self._interpreter.invoke()
-            probs = self._dequantize(self._interpreter.get_tensor(self._output["index"]))
-        return probs.reshape(len(batch), len(self.labels))
+            for size in chunks(len(batch), tuple(self._interpreters)):
+                part = batch[start : start + size]
+                if len(part) < size:  # only when 1 is not among the sizes
+                    part = np.concatenate([part, np.zeros((size - len(part), *part.shape[1:]), part.dtype)])
+                interpreter = self._interpreters[size]
+                interpreter.set_tensor(self._input["index"], part)
+                interpreter.invoke()
+                raw = interpreter.get_tensor(self._output["index"]).reshape(size, len(self.labels))
+                probs[start : start + size] = self._dequantize(raw[: len(batch) - start])
+                start += size
+        return probs
