@@ -181,7 +181,8 @@ def speed_markdown(speed: dict) -> list[str]:
                 rows.append([s["model"], "error: " + s["error"]] + [""] * 6)
                 continue
             median = s["reader_ms"][1]
-            rows.append([f"{s['frame_mp']:.1f} MP", f"{s['segmented_mp']:.2f} MP", _spread(s["reader_ms"], 1),
+            width, height = s["frame_size"]
+            rows.append([f"{width}×{height} ({s['frame_mp']:.1f} MP)", f"{s['segmented_mp']:.2f} MP", _spread(s["reader_ms"], 1),
                          f"{s['segment_ms']:.1f}", f"{median / s['frame_mp']:.2f}", f"{median / s['segmented_mp']:.2f}",
                          _spread(s["sample_ms"], 1) if "sample_ms" in s else "-", f"{s['peak_rss_mb']:.0f}"])
         out += [table(["photo", "segmented", "reader ms", "segment ms", "ms per photo MP", "ms per segmented MP",

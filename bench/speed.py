@@ -71,13 +71,14 @@ def measure(model: str, frames: list[str], cores: int, threads: int, params: Spe
         reader.read(frame)
         if sample:
             sample.read(frame)
-    runs, digits, found, shapes = [], [], [], []
+    runs, digits, found, shapes, size = [], [], [], [], None
     with segmented_pixels() as segmented:
         for run in range(params.runs):
             times = {"reader": [], "sample": [], "segment": [], "classify": []}
             for i, path in enumerate(frames):
                 frame = cv2.imread(path)
                 shapes.append(frame.shape[0] * frame.shape[1])
+                size = size or [int(frame.shape[1]), int(frame.shape[0])]
                 for who in ("reader", "sample") if (i + run) % 2 == 0 else ("sample", "reader"):
                     if who == "sample" and sample is None:
                         continue
@@ -100,6 +101,7 @@ def measure(model: str, frames: list[str], cores: int, threads: int, params: Spe
         "threads": threads,
         "frames": len(frames),
         "runs": params.runs,
+        "frame_size": size,  # (width, height) of the first frame
         "frame_mp": float(np.mean(shapes)) / 1e6,
         "segmented_mp": float(np.mean(segmented)) / 1e6,
         "digits_per_frame": float(np.mean(digits)),
