@@ -56,6 +56,7 @@ def ways(model: str, threads: int) -> dict[str, Callable[[np.ndarray], object]]:
     return {
         "resize on every change (before)": resizing(model, threads),
         f"buckets {','.join(map(str, BATCH_SIZES))} (default)": buckets(BATCH_SIZES),
+        "buckets 1,2,4,8,16": buckets((1, 2, 4, 8, 16)),
         "buckets 1,4,16": buckets((1, 4, 16)),
         "batch of 1, one invoke per crop": buckets((1,)),
         "batch of 8, last one padded": buckets((8,)),

@@ -162,15 +162,16 @@ def speed_markdown(speed: dict) -> list[str]:
     rows = []
     for s in camera:
         if "error" in s:
-            rows.append([s["model"], str(s["cores"]), str(s["threads"]), "error: " + s["error"]] + [""] * 7)
+            rows.append([s["model"], str(s["cores"]), str(s["threads"]), "error: " + s["error"]] + [""] * 8)
             continue
         rows.append([s["variant"], str(s["cores"]), str(s["threads"]), _spread(s["reader_ms"]),
                      f"{s['segment_ms']:.2f}", f"{s['classify_ms']:.2f}", f"{s['fps']:.0f}",
                      _spread(s["sample_ms"]) if "sample_ms" in s else "-",
-                     _spread(s["ratio"]) if "ratio" in s else "-", f"{s['peak_rss_mb']:.0f}",
+                     _spread(s["ratio"]) if "ratio" in s else "-",
+                     _spread(s["cpu_ratio"]) if "cpu_ratio" in s else "-", f"{s['peak_rss_mb']:.0f}",
                      "yes" if s["tensorflow_imported"] else "no"])
     out += [table(["model", "cores", "threads", "reader ms", "segment ms", "classify ms", "frames/s", "sample ms",
-                   "reader / sample", "peak RSS MB", "TensorFlow imported"], rows), ""]
+                   "reader / sample", "same, CPU time", "peak RSS MB", "TensorFlow imported"], rows), ""]
     if photos:
         out += ["## Speed: large photos (1 core, default model)", "",
                 "Cost per megapixel of the photo and of the image segmentation works on (the reader shrinks "

@@ -5,7 +5,8 @@ runner (edge.classify + edge.reader) and the baseline (bench.baseline), pins its
 os.sched_setaffinity and reads the frames it is given - camera frames with 0-15 digits, or large photos -
 several times over. Every frame is read by the reader and by `SamplePipeline` (OpenCV's digits_video.py with
 the benchmark's HOG + SVM), one right after the other in alternating order, so both see the same frames in
-the same run. It prints one JSON line: per run, ms per frame of each and their ratio; the reader's split into
+the same run. It prints one JSON line: per run, ms per frame of each and their ratio (wall clock, and CPU
+time, which a machine shared with other work disturbs less); the reader's split into
 segmentation and classification; the pixels segmentation worked on; its peak resident memory (VmHWM) and
 whether TensorFlow ended up imported (it must not). `--detect` instead runs `python -m edge detect`'s own
 `main` on the frames and reports that command's peak memory. Nothing heavy is imported at the top.
@@ -74,7 +75,7 @@ def measure(model: str, frames: list[str], cores: int, threads: int, params: Spe
     runs, digits, found, shapes, size = [], [], [], [], None
     with segmented_pixels() as segmented:
         for run in range(params.runs):
-            times = {"reader": [], "sample": [], "segment": [], "classify": []}
+            times = {"reader": [], "sample": [], "reader_cpu": [], "sample_cpu": [], "segment": [], "classify": []}
             for i, path in enumerate(frames):
                 frame = cv2.imread(path)
                 shapes.append(frame.shape[0] * frame.shape[1])
@@ -82,12 +83,13 @@ def measure(model: str, frames: list[str], cores: int, threads: int, params: Spe
                 for who in ("reader", "sample") if (i + run) % 2 == 0 else ("sample", "reader"):
                     if who == "sample" and sample is None:
                         continue
-                    t0 = time.perf_counter()
+                    t0, cpu = time.perf_counter(), time.process_time()
                     if who == "reader":
                         reading = reader.read(frame)
                     else:
                         found.append(len(sample.read(frame)))
                     times[who].append((time.perf_counter() - t0) * 1000)
+                    times[f"{who}_cpu"].append((time.process_time() - cpu) * 1000)
                 times["segment"].append(reading.segment_ms)
                 times["classify"].append(reading.classify_ms)
                 digits.append(len(reading.digits))
@@ -113,8 +115,10 @@ def measure(model: str, frames: list[str], cores: int, threads: int, params: Spe
         "tensorflow_imported": any(m.split(".")[0] in ("tensorflow", "keras") for m in sys.modules),
     }
     if sample:
+        # CPU time: what other processes on a shared machine disturb less (it adds up every thread, though)
         result.update(sample_ms=spread([r["sample"] for r in runs]), sample_found_per_frame=float(np.mean(found)),
-                      ratio=spread([r["reader"] / r["sample"] for r in runs]))
+                      ratio=spread([r["reader"] / r["sample"] for r in runs]),
+                      cpu_ratio=spread([r["reader_cpu"] / r["sample_cpu"] for r in runs]))
     return result
 
 

@@ -20,8 +20,9 @@ from edge.normalize import NormalizeParams
 MODEL_ENV = "EDGE_DIGITS_MODEL"  # environment variable that overrides the default model path
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "digits_int8.tflite"
 # Batch sizes an interpreter is allocated for, once, at start: a batch of any size runs as a few of them, largest
-# first, and is never resized (a resize re-plans the interpreter and its XNNPACK graph). See docs/edge.md, "Speed".
-BATCH_SIZES = (1, 2, 4, 8, 16)
+# first (15 crops: 8 + 4 + 2 + 1), and no interpreter is ever resized. Picked by `python -m bench.batching` on
+# both interpreters (docs/edge.md, "Speed"); a 16 would only save an invoke above 15 crops, for 1-4 MB more.
+BATCH_SIZES = (1, 2, 4, 8)
 
 
 class ModelError(RuntimeError):
@@ -53,14 +54,26 @@ def _first_line(error: Exception) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def load_interpreter(path: str | os.PathLike, threads: int = 1):
-    """An allocated interpreter for the .tflite file at `path`; `ModelError` when it cannot be loaded."""
+def read_model(path: str | os.PathLike) -> bytes:
+    """The bytes of the .tflite file at `path`; `ModelError` when there is none."""
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"model not found: {path}")
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ModelError(f"{path}: unreadable model ({error.strerror or error})") from None
+
+
+def load_interpreter(path: str | os.PathLike, threads: int = 1, content: bytes | None = None):
+    """An allocated interpreter for the .tflite file at `path`; `ModelError` when it cannot be loaded.
+
+    `content`, the file's bytes read once by `read_model`, lets several interpreters share one copy of the model."""
+    path = Path(path)
+    content = read_model(path) if content is None else content
     interpreter_class = _interpreter_class()
     try:
-        interpreter = interpreter_class(model_path=str(path), num_threads=max(1, int(threads)))
+        interpreter = interpreter_class(model_content=content, num_threads=max(1, int(threads)))
         interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as error:
         raise ModelError(f"{path}: not a usable TFLite model ({_first_line(error)})") from None
@@ -119,7 +132,8 @@ class Classifier:
         self.model_path = Path(model_path) if model_path else default_model_path()
         if not batch_sizes or min(batch_sizes) < 1:
             raise ValueError(f"batch sizes must be positive, got {batch_sizes}")
-        self._interpreter = load_interpreter(self.model_path, threads)
+        self._content = read_model(self.model_path)  # one copy of the model for every interpreter
+        self._interpreter = load_interpreter(self.model_path, threads, self._content)
         self.metadata = read_sidecar(self.model_path)
         self.labels: list[str] = [str(label) for label in self.metadata["labels"]]
         self.reject_index: int | None = self.metadata.get("reject_index")
@@ -182,7 +196,7 @@ class Classifier:
         """An interpreter for batches of exactly n (the first one loaded when its batch size is n)."""
         interpreter = self._interpreter if int(self._input["shape"][0]) == n else None
         if interpreter is None:
-            interpreter = load_interpreter(self.model_path, self.threads)
+            interpreter = load_interpreter(self.model_path, self.threads, self._content)
             try:
                 interpreter.resize_tensor_input(self._input["index"], [n, *self._tail], strict=False)
                 interpreter.allocate_tensors()
