@@ -10,6 +10,7 @@ MNIST: the crops are random pixels, which cost the model what digits do.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
     model = args.model or str(default_model_path())
     params = BatchingParams(rounds=args.rounds)
+    load = os.getloadavg()[0]
     try:
         results = measure(model, args.threads, params)
     except ModelError as error:
@@ -116,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     interpreter = Classifier(model, args.threads, batch_sizes=(1,)).interpreter_name
     command = "python -m bench.batching " + " ".join(sys.argv[1:] if argv is None else argv)
     print(markdown(results, f"`{command}` — {interpreter}, NumPy {np.__version__}, {args.threads} thread(s), "
-                            f"median (min–max) of {params.rounds} rounds of {params.frames} frames"))
+                            f"median (min–max) of {params.rounds} rounds of {params.frames} frames; load average "
+                            f"{load:.1f} → {os.getloadavg()[0]:.1f}"))
     return 0
 
 

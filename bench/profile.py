@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -195,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, ModelError) as error:
         print(f"profile: {error}", file=sys.stderr)
         return 1
-    results = []
+    results, load = [], os.getloadavg()[0]
     for width, height, count in params.sizes:
         indices = [i * 16 // count for i in range(count)]  # digit counts spread over 0-15
         images = [camera_frame(digits, i, params.seed, (width, height)).image for i in indices]
@@ -203,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{width}x{height}: {results[-1]['total_ms'][1]:.1f} ms per frame", file=sys.stderr)
     command = "python -m bench.profile " + " ".join(sys.argv[1:] if argv is None else argv)
     print(markdown(results, f"`{command}` — {machine()}, {reader.classifier.interpreter_name}, "
-                            f"{args.threads} interpreter thread(s), max_side {reader.params.max_side}"))
+                            f"{args.threads} interpreter thread(s), max_side {reader.params.max_side}; load average "
+                            f"{load:.1f} → {os.getloadavg()[0]:.1f}. ms per frame, median over {params.repeats} repeats"))
     return 0
 
 

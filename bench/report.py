@@ -153,6 +153,9 @@ def speed_markdown(speed: dict) -> list[str]:
     """The speed section: camera frames against OpenCV's sample pipeline, large photos, memory of `edge detect`."""
     camera, photos = speed["camera"], speed["photos"]
     out = ["## Speed: camera frames (640x480, 0-15 digits) against OpenCV's digit sample", ""]
+    if speed.get("load"):
+        out += [f"Load average (1 min) before and after the speed runs: "
+                + " → ".join(f"{v:.1f}" for v in speed["load"]) + " (other work on the machine slows every figure).", ""]
     if camera and "error" not in camera[0]:
         c = camera[0]
         out += [f"{c['frames']} frames, {c['runs']} runs in one process per row, the reader and the sample pipeline "

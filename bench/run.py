@@ -84,7 +84,7 @@ def time_runner(digits: MnistTestSet, models: dict[str, Path], seed: int, quick:
     default = next(iter(models.values()))
     settings = [(default, cores, threads) for cores, threads in params.settings]
     settings += [(path, 1, 1) for path in list(models.values())[1:]]
-    out: dict[str, list[dict]] = {"camera": [], "photos": [], "detect": []}
+    out: dict[str, list] = {"camera": [], "photos": [], "detect": [], "load": [os.getloadavg()[0]]}
     with tempfile.TemporaryDirectory() as tmp, Progress(len(settings) + 2 * len(plan.photos) + 1, "speed") as bar:
         weights = Path(tmp) / "hog_svm.npy"
         baseline.save(weights)
@@ -109,6 +109,7 @@ def time_runner(digits: MnistTestSet, models: dict[str, Path], seed: int, quick:
         for label, paths in ((f"{len(camera)} camera frames, 640x480", camera), (f"photos, {largest}", photos)):
             out["detect"].append({**run_setting(default, paths, 1, 1, params, detect=True), "label": label})
         bar.update()
+    out["load"].append(os.getloadavg()[0])  # other work on the machine slows every timing above
     return out
 
 

@@ -57,11 +57,11 @@ def test_speed_section_and_targets():
              "reader_ms": [40.0, 42.0, 45.0]}
     detect = [{"label": "48 camera frames, 640x480", "frames": 48, "peak_rss_mb": 88.0},
               {"label": "photos, 4056x3040", "model": "m", "error": "timed out"}]
-    results = {"default": "int8", "speed": {"camera": [camera], "photos": [photo], "detect": detect}}
+    results = {"default": "int8", "speed": {"camera": [camera], "photos": [photo], "detect": detect, "load": [1.2, 3.4]}}
     checks = {t.name: t.check(results) for t in report.TARGETS if "imports" in t.name or "frame" in t.name}
     assert [c["pass"] for c in checks.values()] == [False, True, True]
     assert [c["measured"] for c in checks.values()][:2] == [2.0, 88.0]
     text = "\n".join(report.speed_markdown(results["speed"]))
     assert "| int8 | 1 | 1 | 9.50 (9.00–11.00) |" in text and "| 2.00 (1.90–2.20) | 1.95 (1.80–2.00) |" in text
     assert "| 4056×3040 (12.3 MP) | 1.92 MP | 42.0 (40.0–45.0) |" in text and "| 21.88 |" in text  # 42 / 1.92
-    assert "| photos, 4056x3040 |  | timed out |" in text
+    assert "| photos, 4056x3040 |  | timed out |" in text and "1.2 → 3.4" in text
