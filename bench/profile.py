@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         images = [camera_frame(digits, i, params.seed, (width, height)).image for i in indices]
         results.append(profile_size(reader, images, params))
         print(f"{width}x{height}: {results[-1]['total_ms'][1]:.1f} ms per frame", file=sys.stderr)
-    command = "python -m bench.profile " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = " ".join(["python -m bench.profile", *(sys.argv[1:] if argv is None else argv)])
     print(markdown(results, f"`{command}` — {machine()}, {reader.classifier.interpreter_name}, "
                             f"{args.threads} interpreter thread(s), max_side {reader.params.max_side}; load average "
                             f"{load:.1f} → {os.getloadavg()[0]:.1f}. ms per frame, median over {params.repeats} repeats"))
