@@ -1,15 +1,16 @@
 """Speed and peak memory of the edge runner, next to OpenCV's digit sample, in a child process per setting.
 
 Each (model, cores, threads) setting runs `python -m bench.speed` in a fresh process that imports only the
-runner (edge.classify + edge.reader) and the baseline (bench.baseline), pins itself to `cores` CPUs with
-os.sched_setaffinity and reads the frames it is given - camera frames with 0-15 digits, or large photos -
-several times over. Every frame is read by the reader and by `SamplePipeline` (OpenCV's digits_video.py with
-the benchmark's HOG + SVM), one right after the other in alternating order, so both see the same frames in
-the same run. It prints one JSON line: per run, ms per frame of each and their ratio (wall clock, and CPU
-time, which a machine shared with other work disturbs less); the reader's split into
-segmentation and classification; the pixels segmentation worked on; its peak resident memory (VmHWM) and
-whether TensorFlow ended up imported (it must not). `--detect` instead runs `python -m edge detect`'s own
-`main` on the frames and reports that command's peak memory. Nothing heavy is imported at the top.
+runner (edge.classify + edge.reader), the baseline (bench.baseline) and bench.profile's pixel counter, pins
+itself to `cores` CPUs with os.sched_setaffinity and reads the frames it is given - camera frames with 0-15
+digits, or large photos - several times over. Every frame is read by the reader and by `SamplePipeline`
+(OpenCV's digits_video.py with the benchmark's HOG + SVM), one right after the other in alternating order,
+so both see the same frames in the same run. It prints one JSON line: per run, ms per frame of each and
+their ratio (wall clock, and CPU time, which leaves out the time other processes hold the core); the
+reader's split into segmentation and classification; the pixels segmentation worked on; its peak resident
+memory (VmHWM) and whether TensorFlow ended up imported (it must not). `--detect` instead runs
+`python -m edge detect`'s own `main` on the frames and reports that command's peak memory. Nothing heavy
+is imported at the top.
 """
 from __future__ import annotations
 
