@@ -122,9 +122,9 @@ def chunks(n: int, sizes: tuple[int, ...]) -> list[int]:
 class Classifier:
     """A TFLite digit model with its metadata; `predict` classifies a whole batch in one call.
 
-    The batch runs on interpreters allocated once for the sizes in `batch_sizes` (see `chunks`), so how
-    the number of crops changes from frame to frame costs nothing. Thread-safe: the web server and the
-    live loop may share one instance.
+    The batch runs on interpreters allocated once for the sizes in `batch_sizes` (see `chunks`): no
+    interpreter is resized when the number of crops changes from frame to frame, and their memory stays
+    bounded however many crops come. Thread-safe: the web server and the live loop may share one instance.
     """
 
     def __init__(self, model_path: str | os.PathLike | None = None, threads: int = 1,
@@ -220,14 +220,14 @@ class Classifier:
         probs = np.empty((len(batch), len(self.labels)), np.float32)
         start = 0
         with self._lock:
-            for size in chunks(len(batch), tuple(self._interpreters)):
-                part = batch[start : start + size]
-                if len(part) < size:  # only when 1 is not among the sizes
-                    part = np.concatenate([part, np.zeros((size - len(part), *part.shape[1:]), part.dtype)])
-                interpreter = self._interpreters[size]
+            for n in chunks(len(batch), tuple(self._interpreters)):
+                part = batch[start : start + n]
+                if len(part) < n:  # only when 1 is not among the sizes
+                    part = np.concatenate([part, np.zeros((n - len(part), *part.shape[1:]), part.dtype)])
+                interpreter = self._interpreters[n]
                 interpreter.set_tensor(self._input["index"], part)
                 interpreter.invoke()
-                raw = interpreter.get_tensor(self._output["index"]).reshape(size, len(self.labels))
-                probs[start : start + size] = self._dequantize(raw[: len(batch) - start])
-                start += size
+                raw = interpreter.get_tensor(self._output["index"]).reshape(n, len(self.labels))
+                probs[start : start + n] = self._dequantize(raw[: len(batch) - start])
+                start += n
         return probs
