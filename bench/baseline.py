@@ -6,6 +6,8 @@ Both stand in for `edge.classify.Classifier` inside an unchanged `edge.reader.Re
   subset of MNIST's *training* digits. It has no "not a digit" class: every candidate gets a digit.
 - `Tesseract`: the tesseract CLI, digits only, one character per crop (--psm 10), all crops of a frame in one
   call. Used only when `tesseract` is on PATH.
+`SamplePipeline` is the speed baseline instead: OpenCV's digits_video.py whole, its own segmentation included
+(adaptive threshold, contours, moment-centred crops), with `HogSvm` as its classifier.
 """
 from __future__ import annotations
 
@@ -125,10 +127,85 @@ class HogSvm(Baseline):
         self.weights = w
         return self
 
-    def predict(self, batch: np.ndarray) -> np.ndarray:
+    def decide(self, batch: np.ndarray) -> np.ndarray:
+        """The digit (0-9) the SVM picks for each crop of an (N, 28, 28) batch."""
         if len(batch) == 0:
-            return np.zeros((0, len(LABELS)), np.float32)
-        return one_hot((self.features(batch) @ self.weights).argmax(axis=1), len(LABELS))
+            return np.zeros(0, np.int64)
+        return (self.features(batch) @ self.weights).argmax(axis=1)
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        return one_hot(self.decide(batch), len(LABELS))
+
+    def save(self, path: Path) -> None:
+        """The trained weights as .npy (the speed child loads them instead of training again)."""
+        np.save(path, self.weights)
+
+    @classmethod
+    def load(cls, path: Path, params: HogSvmParams = HogSvmParams()) -> HogSvm:
+        svm = cls(params)
+        weights = np.load(path)
+        if weights.shape != svm.weights.shape:
+            raise ValueError(f"{path}: weights of shape {weights.shape}, expected {svm.weights.shape}")
+        svm.weights = weights.astype(np.float32)
+        return svm
+
+
+@dataclass(frozen=True)
+class SampleParams:
+    """OpenCV's samples/python/digits_video.py constants; only its digit height band is widened (16-64 px there)."""
+
+    block: int = 31  # adaptiveThreshold: ink is darker than the mean of this neighbourhood (pixels)...
+    offset: int = 10  # ...by more than this many grey levels
+    median: int = 3  # median filter on the binary image (speckle)
+    heights: tuple[int, int] = (16, 160)  # an outer contour's box this tall is a digit candidate (the bench's 20-160 px)
+    max_aspect: float = 1.2  # ...when it is at most this wide per height
+    fill: tuple[float, float] = (0.1, 0.4)  # ...and its squared box holds this share of ink (open interval)
+    zoom: float = 1.5  # the box's height spans 1 / zoom of the crop, centred on the ink's centre of mass
+
+
+class SamplePipeline:
+    """The speed baseline: OpenCV's digits_video.py read of a frame, with `HogSvm` as its classifier.
+
+    Adaptive threshold, median filter, outer contours, a size band and an ink-share test, a moment-centred
+    warp of each box into a crop, then deskew + HOG + linear SVM, all crops in one matrix product (the sample
+    predicts them one at a time, which is slower). No "not a digit" answer and no touching-digit cuts.
+    """
+
+    def __init__(self, svm: HogSvm, params: SampleParams = SampleParams()):
+        self.svm = svm
+        self.params = params
+
+    def crops(self, frame: np.ndarray) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
+        """The candidate boxes (x, y, w, h) of a BGR or grey frame and their (N, 28, 28) crops."""
+        p, size = self.params, self.svm.normalize_params.size
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+        binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, p.block, p.offset)
+        binary = cv2.medianBlur(binary, p.median)
+        contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        boxes, crops = [], []
+        for contour, (_, _, _, parent) in zip(contours, hierarchy[0] if len(contours) else []):
+            if parent >= 0:
+                continue  # a hole
+            x, y, w, h = cv2.boundingRect(contour)
+            if not (p.heights[0] <= h <= p.heights[1] and w <= p.max_aspect * h):
+                continue
+            pad = max(h - w, 0)  # square the box around the ink
+            x, w = max(0, x - pad // 2), w + pad
+            roi = binary[y : y + h, x : x + w]
+            if not p.fill[0] < np.count_nonzero(roi) / roi.size < p.fill[1]:
+                continue
+            m = cv2.moments(roi, binaryImage=True)
+            scale = p.zoom * h / size
+            shift = np.float32([m["m10"], m["m01"]]) / m["m00"] - scale * np.float32([size / 2, size / 2])
+            warp = np.float32([[scale, 0, shift[0]], [0, scale, shift[1]]])
+            crops.append(cv2.warpAffine(roi, warp, (size, size), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR))
+            boxes.append((x, y, w, h))
+        return boxes, np.array(crops, np.uint8).reshape(-1, size, size)
+
+    def read(self, frame: np.ndarray) -> list[tuple[int, tuple[int, int, int, int]]]:
+        """(digit, box) for every candidate of the frame."""
+        boxes, crops = self.crops(frame)
+        return list(zip(self.svm.decide(crops).tolist(), boxes))
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,8 @@ SUITES: dict[str, Suite] = {
     )
 }
 SPEED = Suite("speed", digits=(10, 10), heights=(24, 72))  # the speed figure's frame: ten digits on even light
+# what a camera feeds the reader: a different number of digits nearly every frame, empty pages too
+CAMERA = Suite("camera", digits=(0, 15), heights=(20, 100))
 
 
 @dataclass(frozen=True)
@@ -246,3 +248,13 @@ def warp_rect(box: Box, h_matrix: np.ndarray) -> Box:
     x0, y0 = np.floor(pts.reshape(-1, 2).min(0)).astype(int)
     x1, y1 = np.ceil(pts.reshape(-1, 2).max(0)).astype(int)
     return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+
+
+def camera_frame(digits: MnistTestSet, index: int, seed: int = 0, size: tuple[int, int] = (640, 480)) -> Frame:
+    """Frame `index` of the camera set at `size` (width, height): `CAMERA`'s page with index % 16 digits, so
+    every 16 frames hold 0 to 15 digits each once, drawn as tall (relative to the frame) at any size."""
+    low, high = CAMERA.digits
+    count = low + index % (high - low + 1)
+    zoom = size[1] / FrameParams.height
+    suite = replace(CAMERA, digits=(count, count), heights=(CAMERA.heights[0] * zoom, CAMERA.heights[1] * zoom))
+    return make_frame(digits, suite, index, seed, FrameParams(width=size[0], height=size[1]))

@@ -15,7 +15,7 @@ import cv2
 from bench import ocr, plots, realdev, report
 from bench.baseline import HogSvm, HogSvmParams, Tesseract
 from bench.evaluate import FULL, QUICK, Plan, SuiteRun, run_all, truth_items
-from bench.frames import SPEED, MnistTestSet, make_frame
+from bench.frames import MnistTestSet, camera_frame, make_frame
 from bench.progress import Progress
 from bench.score import summarize
 from bench.speed import SpeedParams, run_setting
@@ -73,20 +73,55 @@ def build_readers(models: dict[str, Path], data: tuple, quick: bool, left_out: l
     return readers
 
 
-def time_runner(digits: MnistTestSet, models: dict[str, Path], seed: int, quick: bool) -> list[dict]:
-    """Every variant at every (cores, threads) setting, each in its own child process, on ten-digit frames."""
-    params = SpeedParams(seconds=0.5 if quick else 3.0)
-    settings = [(path, cores, threads) for path in models.values() for cores, threads in params.settings]
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp, Progress(len(settings), "speed") as bar:
-        paths = []
-        for i in range(10):
-            paths.append(Path(tmp) / f"speed_{i}.png")
-            cv2.imwrite(str(paths[-1]), make_frame(digits, SPEED, i, seed).image)
+@dataclass(frozen=True)
+class SpeedPlan:
+    """The frames the runner is timed on: camera frames with 0-15 digits, and large photos of the same kind."""
+
+    camera_frames: int = 48  # three of each digit count 0-15
+    photos: tuple[tuple[int, int], ...] = ((1920, 1080), (3264, 2448), (4056, 3040))  # 2, 8 and 12 MP
+    photo_frames: int = 3  # per size: 0, 5 and 10 digits
+    photo_runs: int = 3
+
+
+QUICK_SPEED = SpeedPlan(camera_frames=16, photos=((1920, 1080),), photo_frames=2, photo_runs=1)
+
+
+def time_runner(digits: MnistTestSet, models: dict[str, Path], seed: int, quick: bool, baseline: HogSvm) -> dict:
+    """Each setting in its own child process: the default variant at every (cores, threads) setting and the
+    others on one core, against OpenCV's sample pipeline on the same camera frames; the default on large
+    photos; the peak memory of `python -m edge detect` on the camera frames and on the largest photos."""
+    params = SpeedParams(runs=2 if quick else SpeedParams.runs)
+    plan = QUICK_SPEED if quick else SpeedPlan()
+    default = next(iter(models.values()))
+    settings = [(default, cores, threads) for cores, threads in params.settings]
+    settings += [(path, 1, 1) for path in list(models.values())[1:]]
+    out: dict[str, list] = {"camera": [], "photos": [], "detect": [], "load": [os.getloadavg()[0]]}
+    with tempfile.TemporaryDirectory() as tmp, Progress(len(settings) + 2 * len(plan.photos) + 1, "speed") as bar:
+        weights = Path(tmp) / "hog_svm.npy"
+        baseline.save(weights)
+        camera = []
+        for i in range(plan.camera_frames):
+            camera.append(Path(tmp) / f"camera_{i}.png")
+            cv2.imwrite(str(camera[-1]), camera_frame(digits, i, seed).image)
         for path, cores, threads in settings:
-            rows.append(run_setting(path, paths, cores, threads, params))
+            out["camera"].append(run_setting(path, camera, cores, threads, params, weights))
             bar.update()
-    return rows
+        photos = []
+        for width, height in plan.photos:
+            photos = []
+            for i in range(plan.photo_frames):
+                photos.append(Path(tmp) / f"photo_{width}x{height}_{i}.jpg")
+                frame = camera_frame(digits, 5 * i, seed, (width, height)).image
+                cv2.imwrite(str(photos[-1]), frame, [cv2.IMWRITE_JPEG_QUALITY, 95])
+            bar.update()
+            out["photos"].append(run_setting(default, photos, 1, 1, replace(params, runs=plan.photo_runs), weights))
+            bar.update()
+        largest = "x".join(map(str, plan.photos[-1]))
+        for label, paths in ((f"{len(camera)} camera frames, 640x480", camera), (f"photos, {largest}", photos)):
+            out["detect"].append({**run_setting(default, paths, 1, 1, params, detect=True), "label": label})
+        bar.update()
+    out["load"].append(os.getloadavg()[0])  # other work on the machine slows every timing above
+    return out
 
 
 def draw(runs: dict[str, SuiteRun], digits: MnistTestSet, default: str, plan: Plan, out: Path) -> list[str]:
@@ -161,7 +196,7 @@ def benchmark(opts: Options) -> dict:
     readers = build_readers(models, data, opts.quick, left_out)
     plan = replace(QUICK if opts.quick else FULL, seed=opts.seed)
     runs = run_all(digits, readers, default, plan)
-    speed = time_runner(digits, models, opts.seed, opts.quick)
+    speed = time_runner(digits, models, opts.seed, opts.quick, readers["hog-svm"].classifier)
     pictures = draw(runs, digits, default, plan, opts.out)
     real = real_images(opts.realdev, readers, default, opts.out, left_out)
     results = {

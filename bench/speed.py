@@ -1,14 +1,21 @@
-"""Frames per second and peak memory of the edge runner alone, in a child process per setting.
+"""Speed and peak memory of the edge runner, next to OpenCV's digit sample, in a child process per setting.
 
 Each (model, cores, threads) setting runs `python -m bench.speed` in a fresh process that imports only the
-runner (edge.classify + edge.reader), pins itself to `cores` CPUs with os.sched_setaffinity, reads the same
-ten-digit 640x480 frames over and over, and prints one JSON line: milliseconds per frame split into
-segmentation and classification, frames per second, its peak resident memory (VmHWM) and whether
-TensorFlow ended up imported (it must not). This module imports nothing heavy at the top for that reason.
+runner (edge.classify + edge.reader), the baseline (bench.baseline) and bench.profile's pixel counter, pins
+itself to `cores` CPUs with os.sched_setaffinity and reads the frames it is given - camera frames with 0-15
+digits, or large photos - several times over. Every frame is read by the reader and by `SamplePipeline`
+(OpenCV's digits_video.py with the benchmark's HOG + SVM), one right after the other in alternating order,
+so both see the same frames in the same run. It prints one JSON line: per run, ms per frame of each and
+their ratio (wall clock, and CPU time, which leaves out the time other processes hold the core); the
+reader's split into segmentation and classification; the pixels segmentation worked on; its peak resident
+memory (VmHWM) and whether TensorFlow ended up imported (it must not). `--detect` instead runs
+`python -m edge detect`'s own `main` on the frames and reports that command's peak memory. Nothing heavy
+is imported at the top.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -20,10 +27,11 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class SpeedParams:
-    seconds: float = 3.0  # timed reading per setting (after the warm-up)
+    runs: int = 5  # passes over the frames; ratios and timings are reported as min / median / max over them
     warmup: int = 5  # reads before timing starts (interpreter allocation, caches)
-    settings: tuple[tuple[int, int], ...] = ((1, 1), (2, 2))  # (cores, interpreter threads)
-    timeout_s: float = 120.0
+    # (cores, interpreter threads): one core; two cores with one and with two interpreter threads
+    settings: tuple[tuple[int, int], ...] = ((1, 1), (2, 1), (2, 2))
+    timeout_s: float = 300.0
 
 
 def peak_rss_mb() -> float:
@@ -38,52 +46,101 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def measure(model: str, frames: list[str], cores: int, threads: int, params: SpeedParams) -> dict:
-    """Run in the child: time `Reader.read` on the frames (decoded outside the timed part)."""
+def spread(values: list[float]) -> list[float]:
+    """[min, median, max]."""
+    import numpy as np
+
+    return [float(np.min(values)), float(np.median(values)), float(np.max(values))]
+
+
+def measure(model: str, frames: list[str], cores: int, threads: int, params: SpeedParams,
+            baseline: str | None = None) -> dict:
+    """Run in the child: time `Reader.read` and the sample pipeline on the frames (decoded outside the timing)."""
     available = sorted(os.sched_getaffinity(0))
     os.sched_setaffinity(0, available[:cores])
     import cv2
     import numpy as np
 
+    from bench.baseline import HogSvm, SamplePipeline
+    from bench.profile import segmented_pixels
     from edge.classify import Classifier
     from edge.reader import Reader
 
     reader = Reader(Classifier(model, threads=threads))
+    sample = SamplePipeline(HogSvm.load(Path(baseline))) if baseline else None
     for path in frames[: params.warmup]:
-        reader.read(cv2.imread(path))
-    wall, segment, classify, digits = [], [], [], []
-    start = time.perf_counter()
-    while time.perf_counter() - start < params.seconds:
-        for path in frames:
-            frame = cv2.imread(path)
-            t0 = time.perf_counter()
-            reading = reader.read(frame)
-            wall.append((time.perf_counter() - t0) * 1000)
-            segment.append(reading.segment_ms)
-            classify.append(reading.classify_ms)
-            digits.append(len(reading.digits))
-    wall_ms = float(np.mean(wall))
-    return {
+        frame = cv2.imread(path)
+        reader.read(frame)
+        if sample:
+            sample.read(frame)
+    runs, digits, found, shapes, size = [], [], [], [], None
+    with segmented_pixels() as segmented:
+        for run in range(params.runs):
+            times = {"reader": [], "sample": [], "reader_cpu": [], "sample_cpu": [], "segment": [], "classify": []}
+            for i, path in enumerate(frames):
+                frame = cv2.imread(path)
+                shapes.append(frame.shape[0] * frame.shape[1])
+                size = size or [int(frame.shape[1]), int(frame.shape[0])]
+                for who in ("reader", "sample") if (i + run) % 2 == 0 else ("sample", "reader"):
+                    if who == "sample" and sample is None:
+                        continue
+                    t0, cpu = time.perf_counter(), time.process_time()
+                    if who == "reader":
+                        reading = reader.read(frame)
+                    else:
+                        found.append(len(sample.read(frame)))
+                    times[who].append((time.perf_counter() - t0) * 1000)
+                    times[f"{who}_cpu"].append((time.process_time() - cpu) * 1000)
+                times["segment"].append(reading.segment_ms)
+                times["classify"].append(reading.classify_ms)
+                digits.append(len(reading.digits))
+            runs.append({k: float(np.mean(v)) if v else None for k, v in times.items()})
+    reader_ms = [r["reader"] for r in runs]
+    result = {
         "model": Path(model).name,
         "variant": str(reader.classifier.variant),
+        "interpreter": reader.classifier.interpreter_name,
         "cores": len(os.sched_getaffinity(0)),
         "threads": threads,
-        "frames": len(wall),
+        "frames": len(frames),
+        "runs": params.runs,
+        "frame_size": size,  # (width, height) of the first frame
+        "frame_mp": float(np.mean(shapes)) / 1e6,
+        "segmented_mp": float(np.mean(segmented)) / 1e6,
         "digits_per_frame": float(np.mean(digits)),
-        "segment_ms": float(np.mean(segment)),
-        "classify_ms": float(np.mean(classify)),
-        "frame_ms": wall_ms,
-        "frame_ms_p95": float(np.percentile(wall, 95)),
-        "fps": 1000.0 / wall_ms,
+        "reader_ms": spread(reader_ms),
+        "segment_ms": float(np.median([r["segment"] for r in runs])),
+        "classify_ms": float(np.median([r["classify"] for r in runs])),
+        "fps": 1000.0 / float(np.median(reader_ms)),
         "peak_rss_mb": peak_rss_mb(),
         "tensorflow_imported": any(m.split(".")[0] in ("tensorflow", "keras") for m in sys.modules),
     }
+    if sample:
+        # CPU time: what other processes on a shared machine disturb less (it adds up every thread, though)
+        result.update(sample_ms=spread([r["sample"] for r in runs]), sample_found_per_frame=float(np.mean(found)),
+                      ratio=spread([r["reader"] / r["sample"] for r in runs]),
+                      cpu_ratio=spread([r["reader_cpu"] / r["sample_cpu"] for r in runs]))
+    return result
 
 
-def run_setting(model: Path, frame_paths: list[Path], cores: int, threads: int, params: SpeedParams) -> dict:
-    """One child process for one setting; a failure comes back as {"error": one line}."""
+def detect_memory(model: str, frames: list[str]) -> dict:
+    """Run in the child: `python -m edge detect --model MODEL FRAMES` (its `main`, output discarded), then its
+    peak resident memory: what the command costs, start-up and imports included."""
+    from edge.__main__ import main
+
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+        status = main(["detect", "--model", model, *frames])
+    return {"command": "python -m edge detect", "model": Path(model).name, "frames": len(frames),
+            "exit_status": status, "peak_rss_mb": peak_rss_mb()}
+
+
+def run_setting(model: Path, frame_paths: list[Path], cores: int, threads: int, params: SpeedParams,
+                baseline: Path | None = None, detect: bool = False) -> dict:
+    """One child process for one setting (or for `--detect`); a failure comes back as {"error": one line}."""
     command = [sys.executable, "-m", "bench.speed", "--model", str(model), "--cores", str(cores),
-               "--threads", str(threads), "--seconds", str(params.seconds), *map(str, frame_paths)]
+               "--threads", str(threads), "--runs", str(params.runs), *map(str, frame_paths)]
+    command += ["--baseline", str(baseline)] if baseline else []
+    command += ["--detect"] if detect else []
     base = {"model": model.name, "cores": cores, "threads": threads}
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=params.timeout_s,
@@ -106,9 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", required=True)
     parser.add_argument("--cores", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--seconds", type=float, default=SpeedParams.seconds)
+    parser.add_argument("--runs", type=int, default=SpeedParams.runs)
+    parser.add_argument("--baseline", help="HogSvm weights (.npy): time OpenCV's sample pipeline on the same frames")
+    parser.add_argument("--detect", action="store_true", help="peak memory of `python -m edge detect` on the frames")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.model, args.frames, args.cores, args.threads, SpeedParams(seconds=args.seconds))))
+    if args.detect:
+        result = detect_memory(args.model, args.frames)
+    else:
+        result = measure(args.model, args.frames, args.cores, args.threads, SpeedParams(runs=args.runs), args.baseline)
+    print(json.dumps(result))
     return 0
 
 

@@ -21,6 +21,10 @@ from edge.normalize import NormalizeParams
 MODEL_ENV = "EDGE_DIGITS_MODEL"  # environment variable that overrides the default model path
 # shipped inside the package (package data), so an installed wheel finds it as a checkout does
 DEFAULT_MODEL = Path(str(resources.files("edge") / "models" / "digits_int8.tflite"))
+# Batch sizes an interpreter is allocated for, once, at start: a batch of any size runs as a few of them, largest
+# first (15 crops: 8 + 4 + 2 + 1), and no interpreter is ever resized. Picked by `python -m bench.batching` on
+# both interpreters (docs/edge.md, "Speed"); a 16 would only save an invoke above 15 crops, for 1-4 MB more.
+BATCH_SIZES = (1, 2, 4, 8)
 
 
 class ModelError(RuntimeError):
@@ -52,14 +56,26 @@ def _first_line(error: Exception) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def load_interpreter(path: str | os.PathLike, threads: int = 1):
-    """An allocated interpreter for the .tflite file at `path`; `ModelError` when it cannot be loaded."""
+def read_model(path: str | os.PathLike) -> bytes:
+    """The bytes of the .tflite file at `path`; `ModelError` when there is none."""
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"model not found: {path}")
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ModelError(f"{path}: unreadable model ({error.strerror or error})") from None
+
+
+def load_interpreter(path: str | os.PathLike, threads: int = 1, content: bytes | None = None):
+    """An allocated interpreter for the .tflite file at `path`; `ModelError` when it cannot be loaded.
+
+    `content`, the file's bytes read once by `read_model`, lets several interpreters share one copy of the model."""
+    path = Path(path)
+    content = read_model(path) if content is None else content
     interpreter_class = _interpreter_class()
     try:
-        interpreter = interpreter_class(model_path=str(path), num_threads=max(1, int(threads)))
+        interpreter = interpreter_class(model_content=content, num_threads=max(1, int(threads)))
         interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as error:
         raise ModelError(f"{path}: not a usable TFLite model ({_first_line(error)})") from None
@@ -94,15 +110,32 @@ def _normalize_params(metadata: dict) -> NormalizeParams:
     return NormalizeParams(**{k: v for k, v in given.items() if k in known})
 
 
-class Classifier:
-    """A TFLite digit model with its metadata; `predict` classifies a whole batch in one invoke.
+def chunks(n: int, sizes: tuple[int, ...]) -> list[int]:
+    """The batch sizes, from `sizes`, that a batch of n runs as: the largest that fits first; a rest smaller than
+    every size runs padded in the smallest (never when 1 is a size)."""
+    out, largest_first = [], sorted(sizes, reverse=True)
+    while n > 0:
+        size = next((s for s in largest_first if s <= n), largest_first[-1])
+        out.append(size)
+        n -= size
+    return out
 
-    Thread-safe: the web server and the live loop may share one instance.
+
+class Classifier:
+    """A TFLite digit model with its metadata; `predict` classifies a whole batch in one call.
+
+    The batch runs on interpreters allocated once for the sizes in `batch_sizes` (see `chunks`): no
+    interpreter is resized when the number of crops changes from frame to frame, and their memory stays
+    bounded however many crops come. Thread-safe: the web server and the live loop may share one instance.
     """
 
-    def __init__(self, model_path: str | os.PathLike | None = None, threads: int = 1):
+    def __init__(self, model_path: str | os.PathLike | None = None, threads: int = 1,
+                 batch_sizes: tuple[int, ...] = BATCH_SIZES):
         self.model_path = Path(model_path) if model_path else default_model_path()
-        self._interpreter = load_interpreter(self.model_path, threads)
+        if not batch_sizes or min(batch_sizes) < 1:
+            raise ValueError(f"batch sizes must be positive, got {batch_sizes}")
+        self._content = read_model(self.model_path)  # one copy of the model for every interpreter
+        self._interpreter = load_interpreter(self.model_path, threads, self._content)
         self.metadata = read_sidecar(self.model_path)
         self.labels: list[str] = [str(label) for label in self.metadata["labels"]]
         self.reject_index: int | None = self.metadata.get("reject_index")
@@ -119,8 +152,8 @@ class Classifier:
             raise ModelError(f"{self.model_path}: input shape {list(self._input['shape'])}, expected (N, {size}, {size}, 1)")
         if int(self._output["shape"][-1]) != len(self.labels):
             raise ModelError(f"{self.model_path}: {self._output['shape'][-1]} outputs but {len(self.labels)} labels")
-        self._batch = int(self._input["shape"][0])  # the batch size the tensors are allocated for
         self._tail = [int(v) for v in self._input["shape"][1:]]  # (28, 28, 1): one crop as input 0 holds it
+        self._interpreters = {n: self._allocated(n) for n in sorted(set(batch_sizes))}
         scale, zero_point = self._input["quantization"]
         # uint8 crops go into an int8 model's uint8 input as they are: no copy, no quantize arithmetic
         self._pass_uint8 = self._input["dtype"] == np.uint8 and scale in (0.0, 1.0) and zero_point == 0
@@ -161,19 +194,20 @@ class Classifier:
         values *= self._out_scale
         return values
 
-    def _resize(self, n: int) -> None:
-        """Reallocate for a batch of `n` only when n changed since the last call."""
-        if n == self._batch:
-            return
-        try:
-            self._interpreter.resize_tensor_input(self._input["index"], [n, *self._tail], strict=False)
-            self._interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as error:
-            raise ModelError(f"{self.model_path}: cannot run a batch of {n} ({_first_line(error)})") from None
-        self._batch = n
+    def _allocated(self, n: int):
+        """An interpreter for batches of exactly n (the first one loaded when its batch size is n)."""
+        interpreter = self._interpreter if int(self._input["shape"][0]) == n else None
+        if interpreter is None:
+            interpreter = load_interpreter(self.model_path, self.threads, self._content)
+            try:
+                interpreter.resize_tensor_input(self._input["index"], [n, *self._tail], strict=False)
+                interpreter.allocate_tensors()
+            except (ValueError, RuntimeError) as error:
+                raise ModelError(f"{self.model_path}: cannot run a batch of {n} ({_first_line(error)})") from None
+        return interpreter
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        """(N, 28, 28) uint8 white-on-black crops -> (N, n_labels) float32 probabilities, one invoke."""
+        """(N, 28, 28) uint8 white-on-black crops -> (N, n_labels) float32 probabilities."""
         batch = np.asarray(batch)
         size = self.normalize_params.size
         if batch.ndim == 2:
@@ -185,9 +219,17 @@ class Classifier:
         if self.invert:
             batch = 255 - batch.astype(np.uint8)
         batch = self._quantize(np.ascontiguousarray(batch, np.uint8))
+        probs = np.empty((len(batch), len(self.labels)), np.float32)
+        start = 0
         with self._lock:
-            self._resize(len(batch))
-            self._interpreter.set_tensor(self._input["index"], batch)
-            self._interpreter.invoke()
-            probs = self._dequantize(self._interpreter.get_tensor(self._output["index"]))
-        return probs.reshape(len(batch), len(self.labels))
+            for n in chunks(len(batch), tuple(self._interpreters)):
+                part = batch[start : start + n]
+                if len(part) < n:  # only when 1 is not among the sizes
+                    part = np.concatenate([part, np.zeros((n - len(part), *part.shape[1:]), part.dtype)])
+                interpreter = self._interpreters[n]
+                interpreter.set_tensor(self._input["index"], part)
+                interpreter.invoke()
+                raw = interpreter.get_tensor(self._output["index"]).reshape(n, len(self.labels))
+                probs[start : start + n] = self._dequantize(raw[: len(batch) - start])
+                start += n
+        return probs

@@ -134,7 +134,7 @@ def _to_mnist_into(out: np.ndarray, ink: np.ndarray, params: NormalizeParams) ->
 
 
 def to_mnist_batch(patches: list[np.ndarray] | np.ndarray, params: NormalizeParams = DEFAULT) -> np.ndarray:
-    """`to_mnist` over many patches: an (N, size, size) uint8 batch ready for one interpreter call."""
+    """`to_mnist` over many patches: an (N, size, size) uint8 batch ready for one `Classifier.predict` call."""
     out = np.zeros((len(patches), params.size, params.size), np.uint8)
     for i, patch in enumerate(patches):
         _to_mnist_into(out[i], patch, params)

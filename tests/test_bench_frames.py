@@ -7,7 +7,7 @@ import pytest
 
 from dataclasses import replace
 
-from bench.frames import SUITES, MnistTestSet, make_frame, union
+from bench.frames import SUITES, MnistTestSet, camera_frame, make_frame, union
 from bench.pen import skeleton
 
 SAMPLE = Path(__file__).parent / "data" / "mnist_sample.npz"
@@ -191,3 +191,12 @@ def test_marks_stand_beside_digits_and_apart_from_them(digits):
                 a, b = m, t.box
                 assert a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]
     assert min(counts) >= 1
+
+
+def test_camera_frames_cycle_through_0_to_15_digits_at_any_size(digits):
+    counts = [len(camera_frame(digits, i, seed=3).digits) for i in range(16)]
+    assert counts[0] == 0 and counts[:12] == list(range(12)) and max(counts) >= 13  # a full page may hold fewer
+    assert camera_frame(digits, 5, seed=3).image.shape == (480, 640, 3)
+    big = camera_frame(digits, 5, seed=3, size=(1280, 960))
+    assert big.image.shape == (960, 1280, 3) and len(big.digits) == 5
+    assert min(t.box[3] for t in big.digits) >= 2 * 14  # heights scale with the frame (20 px at 480 lines)

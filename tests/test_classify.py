@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import threading
 import types
 from pathlib import Path
 
@@ -69,14 +70,61 @@ def test_reads_mnist_test_digits(classifier, digits):
     assert accuracy >= 0.95, accuracy
 
 
-def test_changing_batch_sizes_reuse_one_interpreter(classifier, digits):
+def test_changing_batch_sizes_never_resize_an_interpreter(digits):
     images, _ = digits
+    classifier = Classifier(default_model())
+    for interpreter in classifier._interpreters.values():  # a resize after start-up would fail loudly
+        interpreter.resize_tensor_input = interpreter.allocate_tensors = None
     first = classifier.predict(images[:3])
-    classifier.predict(images[:7])
+    for n in (7, 16, 40, 1, 0, 13):
+        assert classifier.predict(images[:n]).shape == (n, len(classifier.labels))
     np.testing.assert_array_equal(classifier.predict(images[:3]), first)
-    assert classifier.predict(images[:0]).shape == (0, len(classifier.labels))
     with pytest.raises(ValueError):
         classifier.predict(np.zeros((2, 20, 20), np.uint8))
+
+
+@pytest.mark.parametrize("n, sizes, expected", [
+    (0, (1, 2, 4, 8, 16), []),
+    (13, (1, 2, 4, 8, 16), [8, 4, 1]),
+    (40, (1, 2, 4, 8, 16), [16, 16, 8]),
+    (6, (1, 4, 16), [4, 1, 1]),
+    (13, (8,), [8, 8]),  # no size 1: the rest runs padded
+    (3, (4, 16), [4]),
+])
+def test_a_batch_runs_as_the_largest_sizes_that_fit(n, sizes, expected):
+    assert classify.chunks(n, sizes) == expected
+
+
+@pytest.mark.parametrize("sizes", [(1,), (8,), (1, 4, 16), (3, 5)])
+def test_every_choice_of_batch_sizes_gives_the_same_probabilities(classifier, digits, sizes):
+    images, _ = digits
+    other = Classifier(default_model(), batch_sizes=sizes)
+    for n in (1, 6, 13, 37):
+        np.testing.assert_allclose(other.predict(images[:n]), classifier.predict(images[:n]), atol=1e-6)
+
+
+def test_batch_sizes_must_be_positive():
+    with pytest.raises(ValueError, match="positive"):
+        Classifier(default_model(), batch_sizes=(0, 4))
+
+
+def test_threads_sharing_one_classifier_get_their_own_answers(classifier, digits):
+    images, _ = digits
+    sizes = [3, 11, 1, 16, 7, 25, 2, 9]
+    expected = [classifier.predict(images[i : i + n]) for i, n in enumerate(sizes)]
+    got: dict[int, list[np.ndarray]] = {}
+
+    def work(worker: int) -> None:
+        got[worker] = [classifier.predict(images[i : i + n]) for _ in range(5) for i, n in enumerate(sizes)]
+
+    workers = [threading.Thread(target=work, args=(w,)) for w in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    for answers in got.values():
+        for i, answer in enumerate(answers):
+            np.testing.assert_array_equal(answer, expected[i % len(sizes)])
 
 
 def test_metadata_comes_from_the_sidecar(classifier):
