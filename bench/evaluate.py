@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from bench.frames import SUITES, Frame, FrameParams, MnistTestSet, make_frame
 from bench.progress import Progress
 from bench.score import Box, FrameScore, SuiteScore, score_frame, summarize
 from edge.reader import ReadParams, rotate, scale_box, unrotate_box
+from edge.scale import working_image
 from edge.segment import find_candidates
 
 
@@ -62,12 +62,11 @@ class SuiteRun:
 
 
 def candidate_boxes(image: np.ndarray, turn: int = 0, params: ReadParams = ReadParams()) -> list[Box]:
-    """The segmentation's candidate boxes as the reader makes them (the frame shrunk to `max_side` and turned
-    `turn` degrees clockwise), in the frame's own pixels."""
-    factor = min(1.0, params.max_side / max(image.shape[:2]))
-    small = image if factor == 1.0 else cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    return [scale_box(unrotate_box(c.box, turn, small.shape[:2]), factor, image.shape[:2])
-            for c in find_candidates(rotate(small, turn), params.segment)]
+    """The segmentation's candidate boxes as the reader makes them (a photo shrunk to its writing's scale by
+    `edge.scale`, then turned `turn` degrees clockwise), in the frame's own pixels."""
+    small, plan = working_image(image, params.scale, params.segment)
+    return [scale_box(unrotate_box(c.box, turn, small.shape[:2]), plan.factor, image.shape[:2])
+            for c in find_candidates(rotate(small, turn), params.segment, plan.unit)]
 
 
 def truth_items(frame: Frame) -> tuple[list, list]:

@@ -174,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="the .tflite to classify with (default: the runner's)")
     parser.add_argument("--threads", type=int, default=1, help="interpreter threads (default: 1)")
     parser.add_argument("--repeats", type=int, default=ProfileParams.repeats)
-    parser.add_argument("--max-side", type=int, help="the reader's max_side (0: segment at full resolution)")
+    parser.add_argument("--direct-side", type=int,
+                        help="frames up to this longer side are segmented as they are (default: the reader's)")
     parser.add_argument("--sizes", help="WxHxFRAMES,... (default: 640x480x16,1920x1080x8,4056x3040x4)")
     args = parser.parse_args(argv)
     params = ProfileParams(repeats=args.repeats)
@@ -194,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         digits = MnistTestSet.from_split(load_mnist(args.data))
-        read = ReadParams() if args.max_side is None else replace(ReadParams(), max_side=args.max_side or 10**9)
+        read = ReadParams()
+        if args.direct_side is not None:
+            read = replace(read, scale=replace(read.scale, direct_side=args.direct_side))
         reader = Reader(Classifier(args.model, threads=args.threads), read)
     except (DataError, ModelError) as error:
         print(f"profile: {error}", file=sys.stderr)
@@ -207,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{width}x{height}: {results[-1]['total_ms'][1]:.1f} ms per frame", file=sys.stderr)
     command = " ".join(["python -m bench.profile", *(sys.argv[1:] if argv is None else argv)])
     print(markdown(results, f"`{command}` — {machine()}, {reader.classifier.interpreter_name}, "
-                            f"{args.threads} interpreter thread(s), max_side {reader.params.max_side}; load average "
+                            f"{args.threads} interpreter thread(s), direct_side {reader.params.scale.direct_side}; load average "
                             f"{load:.1f} → {os.getloadavg()[0]:.1f}. ms per frame, median over {params.repeats} repeats"))
     return 0
 
