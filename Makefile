@@ -9,7 +9,7 @@ MNIST_ARG := $(if $(MNIST),--data $(MNIST),)
 # A second venv with the fallback interpreter (tflite-runtime, NumPy 1), as some Raspberry Pis have it.
 LEGACY ?= .venv-legacy
 EDGE_TESTS := tests/test_normalize.py tests/test_segment.py tests/test_group.py tests/test_classify.py \
-              tests/test_reader.py tests/test_draw.py tests/test_capture.py tests/test_cli.py
+              tests/test_reader.py tests/test_draw.py tests/test_capture.py tests/test_cli.py tests/test_imagesize.py
 SOURCE ?= 0
 MODEL  ?= models/digits_int8.tflite
 
@@ -51,11 +51,13 @@ demo: $(VENV)/.edge
 serve: $(VENV)/.edge
 	$(PY) -m edge serve --model $(MODEL)
 
-bench: $(VENV)/.all
+bench: $(VENV)/.all   ## accuracy and speed, then memory and latency under load (bench/soak.py)
 	$(PY) -m bench $(MNIST_ARG) --out bench/results
+	$(PY) -m bench.soak --out bench/results
 
 bench-quick: $(VENV)/.all
 	$(PY) -m bench $(MNIST_ARG) --quick --out bench/results-quick
+	$(PY) -m bench.soak --quick --out bench/results-quick
 
 test: $(VENV)/.all $(LEGACY)/.installed   ## everything, then the runner again on the fallback interpreter
 	bash .ci/install-browser.sh
