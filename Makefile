@@ -13,7 +13,7 @@ EDGE_TESTS := tests/test_normalize.py tests/test_segment.py tests/test_group.py 
 SOURCE ?= 0
 MODEL  ?= models/digits_int8.tflite
 
-.PHONY: setup setup-edge train convert run demo serve bench bench-quick test test-legacy clean-venv
+.PHONY: setup setup-edge train convert run demo serve bench bench-quick soak test test-legacy clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,10 @@ demo: $(VENV)/.edge
 serve: $(VENV)/.edge
 	$(PY) -m edge serve --model $(MODEL)
 
-bench: $(VENV)/.all   ## accuracy and speed, then memory and latency under load (bench/soak.py)
+bench: $(VENV)/.all soak   ## accuracy and speed, then memory and latency under load (bench/soak.py)
 	$(PY) -m bench $(MNIST_ARG) --out bench/results
+
+soak: $(VENV)/.all   ## memory and latency under load only: bench/results/soak.md
 	$(PY) -m bench.soak --out bench/results
 
 bench-quick: $(VENV)/.all
