@@ -316,7 +316,7 @@ def markdown(results: dict) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n")[0].split(": ", 1)[1])
     parser.add_argument("--quick", action="store_true", help=f"{QUICK.frames:,} frames and {QUICK.requests:,} "
-                        f"requests a level instead of {FULL.frames:,} and {FULL.requests:,} (under a minute)")
+                        f"requests a level instead of {FULL.frames:,} and {FULL.requests:,} (about a minute)")
     parser.add_argument("--out", type=Path, default=Path("bench/results"), help="where soak.json and soak.md go")
     parser.add_argument("--parts", default=",".join(PARTS), help=f"which parts, comma-separated (default: all: {','.join(PARTS)})")
     parser.add_argument("--frames", type=int, help="pictures for `edge detect` (overrides the default or --quick)")

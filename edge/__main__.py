@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--source", help="camera for the live view (as for run; default: uploads only)")
     serve.add_argument("--max-upload-mb", type=float, help="larger uploads get 413 (default: WebParams, 8 MB)")
     _pixel_limit(serve)
-    serve.add_argument("--workers", type=_positive, help="uploads read at once; 16 more wait, any more get 503 "
+    serve.add_argument("--workers", type=_positive, help="uploads read at once; a few more wait, any more get 503 "
                        "(default: WebParams, 2)")
     serve.set_defaults(func=cmd_serve)
     return parser
