@@ -151,8 +151,9 @@ class Server:
         deadline = time.monotonic() + params.start_timeout_s
         while not self._healthy():
             if self.process.poll() is not None or time.monotonic() > deadline:
+                message = self._last_error()
                 self.close()
-                raise SoakError(f"the web server did not start: {self._last_error()}")
+                raise SoakError(f"the web server did not start: {message}")
             time.sleep(0.2)
 
     def _healthy(self) -> bool:
