@@ -10,7 +10,7 @@ MNIST_ARG := $(if $(MNIST),--data $(MNIST),)
 LEGACY ?= .venv-legacy
 EDGE_TESTS := tests/test_normalize.py tests/test_segment.py tests/test_group.py tests/test_classify.py \
               tests/test_reader.py tests/test_draw.py tests/test_capture.py tests/test_cli.py \
-              tests/test_scale.py tests/test_context.py
+              tests/test_scale.py tests/test_context.py tests/test_imagesize.py
 # A labelled folder of real images (bench/realdev.py); absent (as in CI), make bench skips that section.
 REALDEV ?= $(wildcard ../shared/realdev)
 REALDEV_ARG := $(if $(REALDEV),--realdev $(REALDEV),)
@@ -21,7 +21,7 @@ SOURCE ?= 0
 # The int8 model the package ships as its default (make convert writes it there).
 MODEL  ?= edge/models/digits_int8.tflite
 
-.PHONY: setup setup-edge train convert run demo serve bench bench-quick realdev wheel test test-legacy clean-venv
+.PHONY: setup setup-edge train convert run demo serve bench bench-quick realdev soak wheel test test-legacy clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -59,11 +59,15 @@ demo: $(VENV)/.edge
 serve: $(VENV)/.edge
 	$(PY) -m edge serve --model $(MODEL)
 
-bench: $(VENV)/.all
+bench: $(VENV)/.all soak   ## accuracy and speed, then memory and latency under load (bench/soak.py)
 	$(PY) -m bench $(MNIST_ARG) $(REALDEV_ARG) --seed $(BENCH_SEED) --out bench/results
+
+soak: $(VENV)/.all   ## memory and latency under load only: bench/results/soak.md
+	$(PY) -m bench.soak --out bench/results
 
 bench-quick: $(VENV)/.all
 	$(PY) -m bench $(MNIST_ARG) $(REALDEV_ARG) --quick --out bench/results-quick
+	$(PY) -m bench.soak --quick --out bench/results-quick
 
 realdev: $(VENV)/.edge   ## the real-image figures alone (needs REALDEV)
 	$(PY) -m bench.realdev $(REALDEV) --model $(MODEL)

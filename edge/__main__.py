@@ -18,9 +18,10 @@ from pathlib import Path
 
 import cv2
 
-from edge.capture import ImageFiles, Recorder, SourceError, open_source, write_image
+from edge.capture import CaptureParams, ImageFiles, Recorder, SourceError, open_source, write_image
 from edge.classify import MODEL_ENV, Classifier, ModelError
 from edge.draw import FpsMeter, Window, annotate
+from edge.imagesize import MAX_PIXELS
 from edge.reader import Reader, ReadParams, parse_orientation
 
 SAMPLE = Path(str(resources.files("edge") / "samples" / "sample.jpg"))  # package data, like the default model
@@ -32,6 +33,29 @@ def _orientation(value: str):
         return parse_orientation(value)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _megapixels(value: str) -> int:
+    """--max-megapixels in pixels."""
+    try:
+        pixels = int(float(value) * 1e6)
+    except ValueError:
+        pixels = 0
+    if pixels < 1:
+        raise argparse.ArgumentTypeError(f"a positive number of megapixels, not {value!r}")
+    return pixels
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number from 1, not {value!r}")
+    return int(value)
+
+
+def _pixel_limit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-megapixels", dest="max_pixels", type=_megapixels, default=MAX_PIXELS, metavar="MP",
+                        help=f"refuse pictures, videos and streams larger than this, from their header "
+                             f"(default: {MAX_PIXELS / 1e6:g}, a 24 MP photo fits)")
 
 
 def _model_options(parser: argparse.ArgumentParser) -> None:
@@ -55,12 +79,14 @@ def build_parser(prog: str = "edge-digits") -> argparse.ArgumentParser:
     run.add_argument("--save", help="write annotated frames to a video (.mp4/.avi/.mkv) or a folder")
     run.add_argument("--jsonl", help="append one JSON object per frame to this file, or - for stdout")
     run.add_argument("--frames", type=int, default=0, help="stop after this many frames (default: until the end or q)")
+    _pixel_limit(run)
     run.set_defaults(func=cmd_run)
 
     detect = commands.add_parser("detect", help="read pictures: one JSON object per image on stdout")
     detect.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR")
     _model_options(detect)
     detect.add_argument("--annotate", metavar="DIR", help="also write each picture with its reading drawn on it here")
+    _pixel_limit(detect)
     detect.set_defaults(func=cmd_detect)
 
     demo = commands.add_parser("demo", help="read the bundled sample picture and write it annotated")
@@ -75,6 +101,9 @@ def build_parser(prog: str = "edge-digits") -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--source", help="camera for the live view (as for run; default: uploads only)")
     serve.add_argument("--max-upload-mb", type=float, help="larger uploads get 413 (default: WebParams, 8 MB)")
+    _pixel_limit(serve)
+    serve.add_argument("--workers", type=_positive, help="uploads read at once; a few more wait, any more get 503 "
+                       "(default: WebParams, 2)")
     serve.set_defaults(func=cmd_serve)
     return parser
 
@@ -115,7 +144,7 @@ def _open_jsonl(path: str | None):
 
 def cmd_detect(args: argparse.Namespace) -> int:
     reader = make_reader(args)  # a bad model fails before any picture is read
-    images = ImageFiles(args.inputs)
+    images = ImageFiles(args.inputs, args.max_pixels)
     if not images.paths:
         raise SourceError("no images found in " + " ".join(args.inputs))
     for name, frame in images.frames():
@@ -152,7 +181,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     recorder = None
     meter, last_status, count = FpsMeter(), time.monotonic(), 0
     try:
-        with open_source(args.source) as source:
+        with open_source(args.source, CaptureParams(max_pixels=args.max_pixels)) as source:
             recorder = Recorder(args.save, fps=getattr(source, "fps", None)) if args.save else None
             for name, frame in source.frames():
                 reading = reader.read(frame)
@@ -190,7 +219,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from edge.web import server  # Flask only loads for this command
     except ImportError as error:
         raise SourceError(f"serve needs Flask: pip install 'edge-digits[web]' ({error})") from None
-    server.serve(args.model, args.host, args.port, args.source, args.threads, max_upload_mb=args.max_upload_mb)
+    params = server.WebParams(max_pixels=args.max_pixels, workers=args.workers or server.DEFAULT.workers)
+    server.serve(args.model, args.host, args.port, args.source, args.threads, max_upload_mb=args.max_upload_mb,
+                 params=params)
     return 0
 
 

@@ -4,6 +4,8 @@ Live sources (webcam index, GStreamer pipeline or stream URL, `picam`) are read 
 which keeps only the newest frame: a slow reader skips frames instead of falling behind. A live source
 that stops delivering is reopened with exponential back-off; one that cannot be opened at all raises
 `SourceError` at once. Files (video, images, folders) are read in order, every frame, no thread.
+Every picture is measured from its header before it is decoded, and every video or stream from the size
+it announces when opened: over `CaptureParams.max_pixels` it is refused (see `edge.imagesize`).
 `Recorder` is the way back out: annotated frames to a video file or a folder of pictures.
 """
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Callable, Iterable, Iterator, Protocol, Union
 
 import cv2
 import numpy as np
+
+from edge import imagesize
 
 log = logging.getLogger("edge.capture")
 
@@ -38,6 +42,7 @@ class CaptureParams:
     width: int = 1280  # size asked of cameras (they pick the nearest they support)
     height: int = 720
     record_fps: float = 10.0  # frame rate written by `Recorder` to video files
+    max_pixels: int = imagesize.MAX_PIXELS  # larger pictures, videos and streams are refused before decoding
 
 
 DEFAULT = CaptureParams()
@@ -187,11 +192,12 @@ class VideoFile(_Closing):
 
     live = False
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, max_pixels: int = DEFAULT.max_pixels):
         self.name = str(path)
         self._capture = cv2.VideoCapture(self.name)
         if not self._capture.isOpened():
             raise SourceError(f"{path}: cannot open as a video")
+        check_capture(self.name, self._capture, max_pixels)
         self.fps = self._capture.get(cv2.CAP_PROP_FPS) or 0.0
 
     def read(self) -> np.ndarray | None:
@@ -206,11 +212,34 @@ class VideoFile(_Closing):
         self._capture.release()
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """A BGR image with its EXIF orientation applied (cv2.imread does that with IMREAD_COLOR)."""
+def check_capture(name: str, capture: cv2.VideoCapture, max_pixels: int) -> None:
+    """Refuse a video or stream whose announced frame size is over `max_pixels`, before a frame is decoded."""
+    width, height = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    try:
+        imagesize.check(name, width, height, max_pixels)
+    except imagesize.ImageTooLarge as error:
+        capture.release()
+        raise SourceError(str(error)) from None
+
+
+def read_image(path: str | Path, max_pixels: int = DEFAULT.max_pixels) -> np.ndarray:
+    """A BGR image with its EXIF orientation applied (cv2.imread does that with IMREAD_COLOR).
+
+    Its size is read from the header first: one over `max_pixels`, or one whose size cannot be read, is not decoded.
+    """
     path = Path(path)
     if not path.is_file():
         raise SourceError(f"{path}: no such file")
+    try:
+        size = imagesize.file_size(path)
+    except OSError as error:
+        raise SourceError(f"{path}: cannot read ({error.strerror or error})") from None
+    if size is None:
+        raise SourceError(f"{path}: not a readable image ({imagesize.FORMATS})")
+    try:
+        imagesize.check(str(path), *size, max_pixels)
+    except imagesize.ImageTooLarge as error:
+        raise SourceError(str(error)) from None
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise SourceError(f"{path}: not a readable image")
@@ -248,8 +277,9 @@ class ImageFiles(_Closing):
 
     live = False
 
-    def __init__(self, inputs: Iterable[str | Path]):
+    def __init__(self, inputs: Iterable[str | Path], max_pixels: int = DEFAULT.max_pixels):
         self.paths, self.skipped = list_images(inputs)
+        self.max_pixels = max_pixels
         self.name = str(self.paths[0]) if len(self.paths) == 1 else "images"
         self.failed: list[tuple[Path, str]] = []
         self._next = 0
@@ -259,7 +289,7 @@ class ImageFiles(_Closing):
             path = self.paths[self._next]
             self._next += 1
             try:
-                yield str(path), read_image(path)
+                yield str(path), read_image(path, self.max_pixels)
             except SourceError as error:
                 log.error("%s", error)
                 self.failed.append((path, str(error)))
@@ -322,6 +352,7 @@ def _cv2_camera(target: int | str, api: int, params: CaptureParams) -> Camera:
         capture.set(cv2.CAP_PROP_FRAME_WIDTH, params.width)
         capture.set(cv2.CAP_PROP_FRAME_HEIGHT, params.height)
         capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # where supported: fewer stale frames queued in the driver
+    check_capture(str(target), capture, params.max_pixels)
     return capture
 
 
@@ -333,7 +364,7 @@ def open_source(spec: SourceSpec | list[SourceSpec], params: CaptureParams = DEF
     URL (has "://"), a video file, an image file, a folder of images, or a list of image files/folders.
     """
     if isinstance(spec, (list, tuple)):
-        return ImageFiles(spec)
+        return ImageFiles(spec, params.max_pixels)
     text = str(spec).strip()
     if text.isdigit():
         index = int(text)
@@ -344,9 +375,9 @@ def open_source(spec: SourceSpec | list[SourceSpec], params: CaptureParams = DEF
         return LiveSource(text, lambda: _cv2_camera(text, cv2.CAP_GSTREAMER, params), params)
     path = Path(text)
     if path.is_dir() or (path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES):
-        return ImageFiles([path])
+        return ImageFiles([path], params.max_pixels)
     if path.is_file():
-        return VideoFile(path)
+        return VideoFile(path, params.max_pixels)
     if "://" in text:
         return LiveSource(text, lambda: _cv2_camera(text, cv2.CAP_ANY, params), params)
     raise SourceError(f"{text}: no such file, folder or camera")

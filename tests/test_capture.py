@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from edge import capture
-from edge.capture import CaptureParams, ImageFiles, LiveSource, Recorder, SourceError, VideoFile, open_source, read_image
+from edge.capture import (CaptureParams, ImageFiles, LiveSource, Recorder, SourceError, VideoFile, check_capture,
+                          open_source, read_image)
 
 FAST = CaptureParams(first_frame_s=1.0, read_timeout_s=0.5, failed_reads=3, backoff_start_s=0.01, backoff_max_s=0.04)
 
@@ -52,6 +53,55 @@ def test_image_folder_skips_non_images_and_reports_broken_ones(tmp_path, caplog)
 def test_missing_image_is_a_failure_not_a_crash(tmp_path):
     images = ImageFiles([tmp_path / "gone.png"])
     assert list(images.frames()) == [] and "no such file" in images.failed[0][1]
+
+
+def test_a_bomb_file_is_refused_from_its_header(tmp_path, png_header):
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png_header(30_000, 30_000))
+    with pytest.raises(SourceError, match=rf"^{bomb}: 30000x30000 pixels \(900.0 megapixels\) is over the limit of 40 "):
+        read_image(bomb)
+    cv2.imwrite(str(tmp_path / "next.png"), np.zeros((20, 30), np.uint8))
+    with ImageFiles([tmp_path]) as images:  # a folder too: reported, and the next picture is read
+        assert [name for name, _ in images.frames()] == [str(tmp_path / "next.png")]
+        assert "30000x30000" in images.failed[0][1]
+
+
+def test_the_pixel_limit_can_be_raised_for_large_photos(tmp_path):
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), np.full((2000, 3000), 255, np.uint8))  # 6 MP
+    with pytest.raises(SourceError, match="3000x2000 pixels"):
+        read_image(photo, max_pixels=5_000_000)
+    assert read_image(photo, max_pixels=7_000_000).shape == (2000, 3000, 3)
+    with open_source(str(photo), CaptureParams(max_pixels=5_000_000)) as images:
+        assert list(images.frames()) == [] and "3000x2000" in images.failed[0][1]
+
+
+def test_a_picture_whose_size_cannot_be_read_is_not_decoded(tmp_path):
+    raster = tmp_path / "page.ras"
+    assert cv2.imwrite(str(raster), np.zeros((20, 30, 3), np.uint8))  # OpenCV reads Sun rasters; we cannot measure them
+    with pytest.raises(SourceError, match="page.ras: not a readable image"):
+        read_image(raster)
+
+
+def test_a_video_or_stream_over_the_limit_is_refused_when_opened(tmp_path):
+    path = tmp_path / "clip.avi"
+    write_video(path, size=(64, 48))
+    with pytest.raises(SourceError, match=r"clip.avi: 64x48 pixels"):
+        open_source(str(path), CaptureParams(max_pixels=64 * 48 - 1))
+
+    class Stream:  # what cv2.VideoCapture reports for a stream that announces 8000x6000
+        released = False
+
+        def get(self, prop: int) -> float:
+            return {cv2.CAP_PROP_FRAME_WIDTH: 8000.0, cv2.CAP_PROP_FRAME_HEIGHT: 6000.0}[prop]
+
+        def release(self) -> None:
+            self.released = True
+
+    stream = Stream()
+    with pytest.raises(SourceError, match="rtsp://cam: 8000x6000 pixels"):
+        check_capture("rtsp://cam", stream, CaptureParams().max_pixels)
+    assert stream.released
 
 
 def jpeg_with_exif_orientation(image: np.ndarray, orientation: int) -> bytes:

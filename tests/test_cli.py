@@ -94,6 +94,21 @@ def test_folder_with_a_non_image_is_only_a_warning(tmp_path):
     assert done.returncode == 0 and len(records(done)) == 1 and "notes.txt: skipped" in done.stderr
 
 
+def test_a_bomb_is_refused_in_one_line_and_the_limit_can_be_raised(tmp_path, png_header):
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png_header(30_000, 30_000))
+    done = edge("detect", "--model", model(), str(bomb), str(SAMPLE))
+    assert done.returncode == 1 and [Path(r["source"]).name for r in records(done)] == ["sample.jpg"]
+    errors = [line for line in done.stderr.splitlines() if "bomb.png" in line]
+    assert errors == [f"ERROR: {bomb}: 30000x30000 pixels (900.0 megapixels) is over the limit of 40 megapixels"]
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), np.full((2000, 3000), 255, np.uint8))  # 6 MP
+    assert "3000x2000 pixels" in edge("detect", "--model", model(), "--max-megapixels", "5", str(photo)).stderr
+    done = edge("detect", "--model", model(), "--max-megapixels", "6.5", str(photo))
+    assert done.returncode == 0 and records(done)[0]["digits"] == []
+    assert edge("detect", "--max-megapixels", "0", str(photo)).returncode == 2
+
+
 def test_bad_models_are_one_line_errors(tmp_path):
     corrupt = tmp_path / "corrupt.tflite"
     corrupt.write_bytes(b"nonsense" * 100)

@@ -2,8 +2,10 @@
 
 `edge-digits serve` runs this Flask app. The canvas goes through the runner's normalization
 (`to_mnist`), a photo through `Reader.read` exactly like `edge detect`, and the camera through one
-background thread that reads the newest frame only while someone is watching. One `Classifier` serves
-every request thread and the camera thread: it serializes its interpreter calls itself.
+background thread that reads the newest frame only while someone is watching. Uploads are decoded, read
+and encoded by a few long-lived threads with a bounded queue in front (`edge.web.workers`): the memory of a
+small device stays flat under load, and a request beyond the queue gets 503 at once. One `Classifier`
+serves the reading threads and the camera thread: it serializes its interpreter calls itself.
 """
 from __future__ import annotations
 
@@ -12,11 +14,10 @@ import logging
 import os
 import signal
 import socket
-import struct
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Iterator
+from typing import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -24,12 +25,13 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.serving import make_server
 
-from edge import __version__
-from edge.capture import Source, open_source
+from edge import __version__, imagesize
+from edge.capture import CaptureParams, Source, open_source
 from edge.classify import Classifier
 from edge.draw import annotate
 from edge.normalize import NormalizeParams, to_mnist
 from edge.reader import Reader, Reading, ReadParams
+from edge.web.workers import Busy, Workers
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,10 @@ class WebParams:
     """Limits and presentation choices of the web page, in one place."""
 
     max_upload_mb: float = 8.0  # bigger uploads get 413; a phone photo is 2-6 MB
-    max_pixels: int = 50_000_000  # decoded size limit: a few-KB PNG can claim gigabytes of pixels
+    max_pixels: int = imagesize.MAX_PIXELS  # bigger pictures get 413 from their header: a few KB of PNG can claim gigabytes
+    workers: int = 2  # uploads decoded and read at once, each by a thread that lives as long as the server
+    waiting: int = 16  # uploads queued behind them (their bodies read); any more get 503 at once
+    retry_after_s: int = 1  # the Retry-After of that 503
     top_k: int = 3  # probabilities shown for a drawing
     display_side: int = 1280  # annotated photos are shrunk to this longer side before going to the page
     jpeg_quality: int = 80  # annotated photos and MJPEG frames
@@ -49,7 +54,6 @@ class WebParams:
 
 
 DEFAULT = WebParams()
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 class BadImage(BadRequest):
@@ -60,100 +64,37 @@ class TooLarge(RequestEntityTooLarge):
     """The upload is over the byte or pixel limit (413)."""
 
 
-def encoded_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a PNG, JPEG, BMP, WebP or TIFF header without decoding it.
-
-    None for other formats and for headers cut too short to tell; OpenCV then decodes under its own limits.
-    """
-    try:
-        if data.startswith(PNG_MAGIC):
-            return struct.unpack_from(">II", data, 16)
-        if data.startswith(b"\xff\xd8"):
-            return _jpeg_size(data)
-        if data.startswith(b"BM"):  # a negative height is top-down; the old 12-byte core header has 16-bit sides
-            core = struct.unpack_from("<I", data, 14)[0] == 12
-            width, height = struct.unpack_from("<hh" if core else "<ii", data, 18)
-            return abs(width), abs(height)
-        if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
-            return _webp_size(data)
-        if data[:4] in (b"II*\0", b"MM\0*"):
-            return _tiff_size(data)
-    except struct.error:
-        return None
-    return None
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    i = 2
-    while i + 9 <= len(data):  # walk the JPEG segments to the frame header (SOF0..SOF15 but DHT/JPG/DAC)
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker == 0x01 or 0xD0 <= marker <= 0xD9:  # markers without a length
-            i += 2
-            continue
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
-            return width, height
-        i += 2 + struct.unpack(">H", data[i + 2 : i + 4])[0]
-    return None
-
-
-def _webp_size(data: bytes) -> tuple[int, int] | None:
-    """From the first chunk: VP8 (lossy), VP8L (lossless) or VP8X (extended: the canvas of all frames)."""
-    chunk = data[12:16]
-    if chunk == b"VP8 ":  # 14-bit sides after the frame tag and the 9d 01 2a start code
-        width, height = struct.unpack_from("<HH", data, 26)
-        return width & 0x3FFF, height & 0x3FFF
-    if chunk == b"VP8L":  # 14-bit sides minus one, packed after the 0x2f signature
-        bits = struct.unpack_from("<I", data, 21)[0]
-        return (bits & 0x3FFF) + 1, (bits >> 14 & 0x3FFF) + 1
-    if chunk == b"VP8X" and len(data) >= 30:  # 24-bit sides minus one after flags and reserved bytes
-        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
-    return None
-
-
-def _tiff_size(data: bytes) -> tuple[int, int] | None:
-    """ImageWidth (256) and ImageLength (257) of the first IFD, the page OpenCV decodes."""
-    order = "<" if data.startswith(b"II") else ">"
-    ifd = struct.unpack_from(order + "I", data, 4)[0]
-    count = struct.unpack_from(order + "H", data, ifd)[0]
-    sides = {}
-    for entry in range(ifd + 2, min(ifd + 2 + 12 * count, len(data) - 11), 12):
-        tag, kind = struct.unpack_from(order + "HH", data, entry)
-        if tag in (256, 257):  # SHORT (3) or LONG, left-aligned in the 4-byte value field
-            sides[tag] = struct.unpack_from(order + ("H" if kind == 3 else "I"), data, entry + 8)[0]
-    return (sides[256], sides[257]) if len(sides) == 2 else None
-
-
 def decode_image(data: bytes, params: WebParams = DEFAULT) -> np.ndarray:
     """BGR uint8 image from an upload's bytes; transparent pixels become white paper.
 
     JPEGs are decoded like `cv2.imread` does (EXIF orientation applied, as `edge detect` sees them);
     PNGs keep their alpha channel long enough to composite it onto white (a canvas export is transparent).
     """
+    unreadable = BadImage(f"not an image that can be read: send a {imagesize.FORMATS} image")
     if not data:
-        raise BadImage("empty upload: send a PNG, JPEG, WebP, BMP or TIFF image")
-    size = encoded_size(data)
-    if size is not None and size[0] * size[1] > params.max_pixels:
-        raise TooLarge(f"image is {size[0]}x{size[1]} pixels, over the limit of {params.max_pixels:,}")
-    flags = cv2.IMREAD_UNCHANGED if data.startswith(PNG_MAGIC) else cv2.IMREAD_COLOR
+        raise BadImage(f"empty upload: send a {imagesize.FORMATS} image")
+    size = imagesize.encoded_size(data)
+    if size is None:
+        raise unreadable
+    try:
+        imagesize.check("image", *size, params.max_pixels)
+    except imagesize.ImageTooLarge as error:
+        raise TooLarge(str(error)) from None
+    flags = cv2.IMREAD_UNCHANGED if data.startswith(imagesize.PNG_MAGIC) else cv2.IMREAD_COLOR
     try:
         image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
-    except cv2.error:  # OpenCV's own size checks
+    except cv2.error:  # OpenCV's own checks
         image = None
     if image is None:
-        raise BadImage("not an image that can be read: send a PNG, JPEG, WebP, BMP or TIFF")
+        raise unreadable
     if image.dtype == np.uint16:
-        image = (image >> 8).astype(np.uint8)
+        image = np.right_shift(image, 8, out=image).astype(np.uint8)
     if image.ndim == 2:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    if image.shape[2] == 4:
-        alpha = image[:, :, 3:].astype(np.float32) / 255.0
-        return (image[:, :, :3] * alpha + 255.0 * (1.0 - alpha) + 0.5).astype(np.uint8)
+    if image.shape[2] == 4:  # 255 - (255 - colour) * alpha / 255 in uint8, rounded by OpenCV: no float copies
+        ink = 255 - image[:, :, :3]
+        cv2.multiply(ink, np.repeat(image[:, :, 3:], 3, axis=2), dst=ink, scale=1 / 255)
+        return np.subtract(255, ink, out=ink)
     return image
 
 
@@ -316,6 +257,12 @@ def _upload(field: str = "image") -> tuple[bytes, str]:
     return request.get_data(cache=False), request.args.get("source", "-")
 
 
+def _drain() -> None:
+    """Read and drop what is left of the request body: the client then reads our answer, not a reset connection."""
+    while request.stream.read(1 << 16):
+        pass
+
+
 def create_app(classifier: Classifier | None = None, source=None, max_upload_mb: float | None = None,
                params: WebParams = DEFAULT, model_path: str | None = None, threads: int = 1) -> Flask:
     """The Flask app. `classifier` defaults to `Classifier(model_path, threads)`; `source` is what
@@ -327,19 +274,45 @@ def create_app(classifier: Classifier | None = None, source=None, max_upload_mb:
     reader = Reader(classifier, ReadParams())
     live = None
     if source is not None:
-        live = LiveView(open_source(source) if isinstance(source, (str, int)) else source, reader, params)
+        opened = open_source(source, CaptureParams(max_pixels=params.max_pixels)) if isinstance(source, (str, int)) else source
+        live = LiveView(opened, reader, params)
+    workers = Workers(params.workers, params.waiting, params.retry_after_s)
     started = time.monotonic()
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = int(params.max_upload_mb * 1024 * 1024)
-    app.extensions["edge"] = {"live": live, "classifier": classifier, "params": params}
+    app.extensions["edge"] = {"live": live, "classifier": classifier, "params": params, "workers": workers}
 
-    def read_upload() -> tuple[np.ndarray, str, Reading, float]:
-        data, name = _upload()
+    def upload_job(job: Callable[[bytes, str], dict]) -> Response:
+        """Take a place (or 503 at once), then read the body and hand it to `job` in a reading thread."""
+        with workers.place():
+            data, name = _upload()
+            return jsonify(workers.run(job, data, name))
+
+    def read_upload(data: bytes) -> tuple[np.ndarray, Reading, float]:
         frame = decode_image(data, params)
         started_read = time.perf_counter()
         reading = reader.read(frame)
-        return frame, name, reading, (time.perf_counter() - started_read) * 1000.0
+        return frame, reading, (time.perf_counter() - started_read) * 1000.0
+
+    def read_job(data: bytes, name: str) -> dict:
+        return read_upload(data)[1].to_json(name)
+
+    def annotate_job(data: bytes, name: str) -> dict:
+        frame, reading, read_ms = read_upload(data)
+        shown = shrink(annotate(frame, reading), params.display_side)
+        return dict(result=reading.to_json(name), read_ms=round(read_ms, 1),
+                    image=data_url(shown, ".jpg", params.jpeg_quality),
+                    width=int(frame.shape[1]), height=int(frame.shape[0]))
+
+    def digit_job(data: bytes, name: str) -> dict:
+        digit = drawing_to_input(decode_image(data, params), classifier.normalize_params)
+        if not digit.any():
+            raise BadImage("the drawing is empty: draw a digit first")
+        probs = classifier.predict(digit[None])[0]
+        best = top_k(probs, list(classifier.labels), params.top_k)
+        return dict(label=best[0]["label"], index=best[0]["index"], confidence=best[0]["probability"],
+                    top=best, input=data_url(digit))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -347,7 +320,11 @@ def create_app(classifier: Classifier | None = None, source=None, max_upload_mb:
             message = f"upload is larger than the {params.max_upload_mb:g} MB limit"
         else:
             message = exc.description
-        return jsonify(error=message, status=exc.code), exc.code
+        if isinstance(exc, Busy):
+            _drain()
+        response = jsonify(error=message, status=exc.code)
+        response.headers.extend((k, v) for k, v in exc.get_headers() if k.lower() != "content-type")
+        return response, exc.code
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception):
@@ -379,27 +356,15 @@ def create_app(classifier: Classifier | None = None, source=None, max_upload_mb:
 
     @app.post("/api/read")
     def api_read():
-        _, name, reading, _ = read_upload()
-        return jsonify(reading.to_json(name))
+        return upload_job(read_job)
 
     @app.post("/api/annotate")
     def api_annotate():
-        frame, name, reading, read_ms = read_upload()
-        shown = shrink(annotate(frame, reading), params.display_side)
-        return jsonify(result=reading.to_json(name), read_ms=round(read_ms, 1),
-                       image=data_url(shown, ".jpg", params.jpeg_quality),
-                       width=int(frame.shape[1]), height=int(frame.shape[0]))
+        return upload_job(annotate_job)
 
     @app.post("/api/digit")
     def api_digit():
-        data, _ = _upload()
-        digit = drawing_to_input(decode_image(data, params), classifier.normalize_params)
-        if not digit.any():
-            raise BadImage("the drawing is empty: draw a digit first")
-        probs = classifier.predict(digit[None])[0]
-        best = top_k(probs, list(classifier.labels), params.top_k)
-        return jsonify(label=best[0]["label"], index=best[0]["index"], confidence=best[0]["probability"],
-                       top=best, input=data_url(digit))
+        return upload_job(digit_job)
 
     def require_live() -> LiveView:
         if live is None:
@@ -433,11 +398,11 @@ def _interrupt(signum: int, frame) -> None:
 
 
 def serve(model: str | None, host: str, port: int, source: str | None, threads: int,
-          max_upload_mb: float | None = None) -> None:
+          max_upload_mb: float | None = None, params: WebParams = DEFAULT) -> None:
     """Run the page until Ctrl+C; binds to `host` (localhost unless told otherwise)."""
     sock = listen(host, port)
     try:
-        app = create_app(source=source, max_upload_mb=max_upload_mb, model_path=model, threads=threads)
+        app = create_app(source=source, max_upload_mb=max_upload_mb, params=params, model_path=model, threads=threads)
         server = make_server(host, port, app, threaded=True, fd=sock.fileno())
     finally:
         sock.close()  # the server holds its own duplicate of the descriptor
@@ -451,6 +416,7 @@ def serve(model: str | None, host: str, port: int, source: str | None, threads: 
         pass
     finally:
         server.server_close()
+        app.extensions["edge"]["workers"].close()
         live = app.extensions["edge"]["live"]
         if live is not None:
             live.close()
