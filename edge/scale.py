@@ -30,7 +30,8 @@ class ScaleParams:
     probe_min_size: int = 5  # probe components smaller than this (pixels, longer side) are specks
     probe_max_share: float = 0.9  # ...and larger than this share of the probe's side are borders or shadows
     probe_flat: float = 3.0  # ...and wider than this many times their height are rules or dashes
-    digit_height: float = 64.0  # the working image puts the writing's median height at about this, pixels
+    digit_height: float = 100.0  # the working image puts the writing's median height at about this, pixels
+    # (64 merged the widened strokes of close thin-pen digits on 8-12 MP sheets: docs/segmentation.md)
     min_short: int = 360  # but its shorter side is never shrunk below this (close-ups keep some detail)
     max_pixels: int = 4_000_000  # and never holds more than this many pixels (the cost of a 12 MP photo)
     unit_per_height: float = 10.0  # segmentation unit = this * writing height (the smallest digit: 0.35 of it)
@@ -58,7 +59,11 @@ def shrink(gray: np.ndarray, factor: float, light: bool = False) -> np.ndarray:
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
         gray = cv2.dilate(gray, kernel) if light else cv2.erode(gray, kernel)
     h, w = gray.shape[:2]
-    return cv2.resize(gray, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    step = int(1.0 / factor)  # OpenCV's area resize is fast by a whole factor, slow otherwise: whole, then linear
+    if step > 1:
+        gray = cv2.resize(gray, (max(1, w // step), max(1, h // step)), interpolation=cv2.INTER_AREA)
+    return cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR if step > 1 else cv2.INTER_AREA)
 
 
 def writing_height(probe: np.ndarray, params: ScaleParams = DEFAULT,
@@ -71,11 +76,11 @@ def writing_height(probe: np.ndarray, params: ScaleParams = DEFAULT,
     seg = segment.thresholds(ink, seg)
     binary, _ = segment.ink_binary(ink, min(probe.shape[:2]), seg)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    peak = np.zeros(count, np.uint8)
-    np.maximum.at(peak, labels.ravel(), ink.ravel())  # hysteresis: a component needs some strong ink
+    strong = np.zeros(count, bool)  # hysteresis: a component needs some strong ink
+    strong[labels[ink > seg.high_threshold]] = True
     w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
     ph, pw = probe.shape[:2]
-    keep = ((peak[1:] > seg.high_threshold) & (np.maximum(w, h) >= params.probe_min_size) & (h <= params.probe_max_share * ph)
+    keep = (strong[1:] & (np.maximum(w, h) >= params.probe_min_size) & (h <= params.probe_max_share * ph)
             & (w <= params.probe_max_share * pw) & (w <= params.probe_flat * h))
     return float(np.median(h[keep])) if keep.any() else None
 
@@ -104,6 +109,7 @@ def working_image(frame: np.ndarray, params: ScaleParams = DEFAULT,
     if max(frame.shape[:2]) <= params.direct_side:
         return frame, Plan(1.0, None, None)
     gray = segment.to_gray(frame)
-    light = segment.light_ink(gray, seg)
+    step = max(1, max(gray.shape[:2]) // params.probe_side)  # the polarity test needs no more than a probe
+    light = segment.light_ink(gray[::step, ::step], seg)
     chosen = plan(gray, light, params, seg)
     return shrink(gray, chosen.factor, light), chosen
