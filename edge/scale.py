@@ -34,6 +34,7 @@ class ScaleParams:
     # (64 merged the widened strokes of close thin-pen digits on 8-12 MP sheets: docs/segmentation.md)
     min_short: int = 360  # but its shorter side is never shrunk below this (close-ups keep some detail)
     max_pixels: int = 4_000_000  # and never holds more than this many pixels (the cost of a 12 MP photo)
+    unknown_side: int = 1600  # a photo whose writing cannot be measured is read at this longer side
     unit_per_height: float = 10.0  # segmentation unit = this * writing height (the smallest digit: 0.35 of it)
 
 
@@ -95,8 +96,8 @@ def plan(gray: np.ndarray, light: bool, params: ScaleParams = DEFAULT,
     height = writing_height(shrink(gray, probe_factor, light), params, seg)
     floor = min(1.0, params.min_short / min(h, w))
     ceiling = min(1.0, np.sqrt(params.max_pixels / (h * w)))
-    if height is None:  # nothing measurable: read it as a camera frame of the largest allowed size
-        return Plan(ceiling, None, None)
+    if height is None:  # nothing measurable (a blank page): read it as a camera frame of `unknown_side`
+        return Plan(min(ceiling, params.unknown_side / max(h, w)), None, None)
     height /= probe_factor
     factor = float(np.clip(params.digit_height / height, floor, ceiling))
     unit = min(params.unit_per_height * height * factor, min(h, w) * factor)

@@ -28,6 +28,10 @@ class SegmentParams:
 
     # -- ink map --
     polarity: str = "auto"  # "dark_ink" (ink on paper), "light_ink" (chalk/white on black) or "auto"
+    # with "auto", light ink needs the local contrast's skewness above this: a page of writing is skewed far
+    # to one side (-2 to -35 dark, +47 for MNIST itself), a blank or faint page is not (-1.3 to +1): dark ink
+    light_skew: float = 2.0
+    dark_ground: int = 100  # ...or any skew to the bright side on a ground darker than this (a board, MNIST)
     background_width: int = 160  # the paper's brightness is estimated on a frame shrunk to this width, pixels
     background_kernel: float = 0.12  # closing size: wider than the thickest stroke (digits up to 1/2 frame)
     noise_blur: int = 3  # Gaussian kernel (pixels, odd; 0: off) against sensor noise before thresholding
@@ -42,6 +46,8 @@ class SegmentParams:
     noise_low: float = 3.0
     noise_high: float = 6.0
     faint_floor: int = 10
+    faint_contrast: float = 8.0  # ...and only when the strong ink stands this many noise spreads above the paper
+    faint_min: int = 30  # ...and at least this far (a blank page's grain and light fall-off reach about 23)
     # -- ruled / squared paper lines --
     line_scale: float = 0.5  # lines are searched on the binary ink shrunk by this factor (speed, tilt)
     line_length: float = 0.6  # a straight run longer than this fraction of the frame's side is a line
@@ -170,12 +176,16 @@ def _light_ink(small: np.ndarray, kernel: int, params: SegmentParams) -> bool:
 
     Ink is the rare extreme against its surroundings, so after subtracting a local mean the strokes
     sit far out on one side (the third moment's sign); the faint halo around them, gradients and
-    shadow edges are mild or symmetric and do not tip the balance.
+    shadow edges are mild or symmetric and do not tip the balance. A page with no clear skew (blank, or
+    faint pencil under a shadow) is read as dark ink, the common case: inverted, its paper grain is "ink".
     """
     if params.polarity != "auto":
         return params.polarity == "light_ink"
     contrast = (small.astype(np.float32) - cv2.blur(small, (kernel, kernel))).ravel()
-    return float(np.dot(contrast * contrast, contrast)) > 0  # the sum of cubes; ** 3 is 30x slower
+    square = contrast * contrast
+    spread = float(square.mean()) ** 1.5
+    skew = float(np.dot(square, contrast)) / len(contrast) / spread if spread > 0 else 0.0  # ** 3 is 30x slower
+    return skew > params.light_skew or (skew > 0 and float(np.median(small)) < params.dark_ground)
 
 
 def _remove_lines(binary: np.ndarray, unit: float, params: SegmentParams) -> tuple[np.ndarray, np.ndarray]:
@@ -381,6 +391,8 @@ def thresholds(ink: np.ndarray, params: SegmentParams = DEFAULT) -> SegmentParam
     order = np.argsort(spread, kind="stable")
     mad = spread[order][np.searchsorted(np.cumsum(counts[order]) / max(counts.sum(), 1), 0.5)]
     sigma = 1.4826 * max(float(mad), 1.0)
+    if strong - median < max(params.faint_contrast * sigma, params.faint_min):
+        return params  # no ink stands out of the paper's noise (a blank page): nothing to lower the bar for
     high = max(params.faint_share * strong, median + params.noise_high * sigma, 2 * params.faint_floor)
     low = max(high / 2, median + params.noise_low * sigma, params.faint_floor)
     return replace(params, low_threshold=int(min(low, params.low_threshold)),

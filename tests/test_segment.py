@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from edge.normalize import to_mnist
-from edge.segment import (DEFAULT, Candidate, SegmentParams, _join_pieces, elongation, find_candidates, ink_map,
+from edge.segment import (DEFAULT, Candidate, SegmentParams, _join_pieces, elongation, find_candidates, ink_map, light_ink,
                           main_stroke, thresholds)
 
 SAMPLE = np.load(Path(__file__).parent / "data" / "mnist_sample.npz")
@@ -403,3 +403,11 @@ def test_touching_digits_of_different_heights_get_a_tentative_cut():
     assert sorted(c.box[3] for c in found)[1] > sorted(c.box[3] for c in found)[0] + 10
     off = SegmentParams(loose_touch_height=DEFAULT.touch_height)
     assert len(find_candidates(sheet.photo(noise=2), off)) == 1
+
+
+def test_a_blank_page_is_dark_ink_and_holds_no_candidates():
+    """Paper grain has no skew to speak of: read inverted, the grain itself would be "ink" everywhere."""
+    page = Sheet().photo(noise=3, gradient=0.2)
+    assert not light_ink(page)
+    assert thresholds(ink_map(page)) == DEFAULT  # no ink stands out: the set thresholds stay
+    assert find_candidates(page) == []
