@@ -10,7 +10,7 @@ MNIST_ARG := $(if $(MNIST),--data $(MNIST),)
 LEGACY ?= .venv-legacy
 EDGE_TESTS := tests/test_normalize.py tests/test_segment.py tests/test_group.py tests/test_classify.py \
               tests/test_reader.py tests/test_draw.py tests/test_capture.py tests/test_cli.py \
-              tests/test_scale.py tests/test_context.py tests/test_imagesize.py
+              tests/test_scale.py tests/test_context.py tests/test_touching.py tests/test_imagesize.py
 # A labelled folder of real images (bench/realdev.py); absent (as in CI), make bench skips that section.
 REALDEV ?= $(wildcard ../shared/realdev)
 REALDEV_ARG := $(if $(REALDEV),--realdev $(REALDEV),)

@@ -6,7 +6,8 @@ The steps, each a few vectorized OpenCV calls (docs/segmentation.md explains the
 2. Hysteresis threshold; long thin ruled/squared paper lines removed with long morphological openings
    (found at reduced resolution, so slightly tilted lines are caught too), strokes crossing them restored.
 3. Connected components; specks dropped; broken pieces of one digit joined by box rules that keep the
-   side-by-side digits of a number apart; components much wider than a digit split at ink minima.
+   side-by-side digits of a number apart; components much wider than a digit split at ink minima
+   (`edge.touching`).
 4. Shape rules drop what is clearly no digit (too small, too big, line-like, page borders); each
    survivor's ink, with every other digit's ink masked out, is ready for `edge.normalize.to_mnist`.
 Sizes of the page (paper lines, borders, the tallest digit, the paper-brightness estimate) are fractions of the
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
+
+from edge import touching
 
 
 @dataclass(frozen=True)
@@ -363,19 +366,6 @@ def _join_pieces(boxes: np.ndarray, lines: np.ndarray, min_size: float, unit: fl
     return group
 
 
-def _cuts(profile: np.ndarray, k: int, params: SegmentParams) -> list[int]:
-    """Column indices splitting a run of k touching digits at the ink minima near even spacing."""
-    width = len(profile)
-    step = width / k
-    window = max(1, int(params.split_window * step))
-    cuts = [0]
-    for i in range(1, k):
-        centre = int(round(i * step))
-        lo, hi = max(cuts[-1] + 1, centre - window), min(width - 1, centre + window + 1)
-        cuts.append(lo + int(np.argmin(profile[lo:hi])) if hi > lo else centre)
-    return cuts + [width]
-
-
 def thresholds(ink: np.ndarray, params: SegmentParams = DEFAULT) -> SegmentParams:
     """`params` with the hysteresis thresholds lowered for a faint frame (unchanged for pen on paper).
 
@@ -498,7 +488,7 @@ def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tu
     """Split a joined group into its touching digits and keep those that pass the shape rules.
 
     First by width (a box several digits wide is cut into that many parts at the ink minima), then each
-    part at a deep single-stroke ink minimum between two full-height sides (`_touch_cut`): a narrow "1"
+    part at a deep single-stroke ink minimum between two full-height sides (`touching.touch_cut`): a narrow "1"
     touching its neighbour, which the width alone cannot tell from one wide digit. Both parts of a group
     cut in two carry the uncut group as `whole`: the reader decides which reading to keep."""
     h, w = own.shape
@@ -509,13 +499,13 @@ def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tu
             return []  # a line or a long scribble; a straight stroke would leave digit-sized pieces when cut
         k = max(k, 2) if h >= min_size else max(1, min(k, int(w // min_size)))  # no parts too small to keep
     profile = np.count_nonzero(own, axis=0)
-    cuts = _cuts((patch_ink * own).sum(axis=0, dtype=np.float32), k, params) if k > 1 else [0, w]
+    cuts = touching.cuts((patch_ink * own).sum(axis=0, dtype=np.float32), k, params) if k > 1 else [0, w]
     spans = []
     for a, b in zip(cuts[:-1], cuts[1:]):
-        spans += _touch_spans(own, profile, a, b, params)
+        spans += touching.touch_spans(own, profile, a, b, params)
     tentative = False
     if spans == [(0, w)] and w >= params.loose_touch_width * h and params.loose_touch_height < params.touch_height:
-        cut = _touch_cut(own, profile, params, params.loose_touch_height)
+        cut = touching.touch_cut(own, profile, params, params.loose_touch_height)
         if cut is not None:
             spans, tentative = [(0, cut), (cut, w)], True
     out = []
@@ -533,43 +523,6 @@ def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tu
         whole = _candidate(own, other, patch_ink, origin, params)
         out = [replace(c, whole=whole, tentative=tentative) for c in out]
     return out
-
-
-def _touch_spans(own: np.ndarray, profile: np.ndarray, a: int, b: int, params: SegmentParams) -> list[tuple[int, int]]:
-    """Columns [a, b) of a part, cut where `_touch_cut` finds two touching digits (recursively)."""
-    cut = _touch_cut(own[:, a:b], profile[a:b], params, params.touch_height)
-    if cut is None:
-        return [(a, b)]
-    return _touch_spans(own, profile, a, a + cut, params) + _touch_spans(own, profile, a + cut, b, params)
-
-
-def _touch_cut(own: np.ndarray, profile: np.ndarray, params: SegmentParams, span: float) -> int | None:
-    """Column splitting two touching digits in a part (or None): the lowest ink column with at least
-    `narrow_part` of the height on either side, one stroke thick, much lower than both sides' peaks,
-    both sides spanning `span` of the height."""
-    rows = np.flatnonzero(own.any(axis=1))
-    if len(rows) == 0:
-        return None
-    h, w = rows[-1] + 1 - rows[0], len(profile)
-    side = max(1, int(np.ceil(params.narrow_part * h)))
-    if w < params.touch_aspect * h or w < 2 * side:
-        return None
-    inner = profile[side:w - side + 1]
-    if len(inner) == 0:
-        return None
-    cut = side + int(np.argmin(inner))
-    if min(cut, w - cut) > params.touch_one * h and w < params.touch_pair * h:
-        return None
-    if profile[cut] > params.touch_depth * min(profile[:cut].max(), profile[cut:].max()):
-        return None
-    column = np.flatnonzero(own[:, cut])
-    if len(column) and column[-1] + 1 - column[0] != len(column):
-        return None  # two strokes cross this column (a 0's top and bottom): one digit
-    for half in (own[:, :cut], own[:, cut:]):
-        ys = np.flatnonzero(half.any(axis=1))
-        if len(ys) == 0 or ys[-1] + 1 - ys[0] < span * h:
-            return None
-    return cut
 
 
 def _candidate(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tuple[int, int],
