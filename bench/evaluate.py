@@ -66,7 +66,7 @@ def candidate_boxes(image: np.ndarray, turn: int = 0, params: ReadParams = ReadP
     `edge.scale`, then turned `turn` degrees clockwise), in the frame's own pixels."""
     small, plan = working_image(image, params.scale, params.segment)
     return [scale_box(unrotate_box(c.box, turn, small.shape[:2]), plan.factor, image.shape[:2])
-            for c in find_candidates(rotate(small, turn), params.segment, plan.unit)]
+            for c in find_candidates(rotate(small, turn), plan.segment_params(params.segment), plan.unit)]
 
 
 def truth_items(frame: Frame) -> tuple[list, list]:

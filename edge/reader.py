@@ -201,8 +201,8 @@ class Reader:
 
         start = time.perf_counter()
         small, plan = scale.working_image(frame, self.params.scale, self.params.segment)
-        factor = plan.factor
-        segmented_turns = {turn: segment.segment(rotate(small, turn), self.params.segment, plan.unit) for turn in turns}
+        factor, seg = plan.factor, plan.segment_params(self.params.segment)
+        segmented_turns = {turn: segment.segment(rotate(small, turn), seg, plan.unit) for turn in turns}
         found = {turn: with_wholes(segmented_turns[turn].candidates) for turn in turns}
         segmented = time.perf_counter()
         patches = [c.ink for turn in turns for c in found[turn]]

@@ -13,7 +13,7 @@ instead of fading into the paper.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -44,20 +44,27 @@ DEFAULT = ScaleParams()
 @dataclass(frozen=True)
 class Plan:
     """How one frame is segmented: shrunk by `factor`, with sizes in `unit` (None: the working image's shorter
-    side, as for a camera frame); `height` is the writing's measured size in frame pixels (None: not measured)."""
+    side, as for a camera frame); `height` is the writing's measured size in frame pixels (None: not measured);
+    `polarity` the ink's, decided once on the frame ("auto": left to the segmentation, as for a camera frame)."""
 
     factor: float
     unit: float | None
     height: float | None
+    polarity: str = "auto"
+
+    def segment_params(self, seg: segment.SegmentParams) -> segment.SegmentParams:
+        """`seg` with this plan's polarity: the working image is not judged again (its min filter shifts the
+        very skew the decision rests on)."""
+        return seg if self.polarity == "auto" else replace(seg, polarity=self.polarity)
 
 
 def shrink(gray: np.ndarray, factor: float, light: bool = False) -> np.ndarray:
     """`gray` resized by `factor` (< 1) so that strokes thinner than the merged pixels stay visible."""
     if factor >= 1.0:
         return gray
-    size = int(np.ceil(1.0 / factor)) - 1
-    if size > 1:
-        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    side = int(np.ceil(1.0 / factor)) - 1
+    if side > 1:
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
         gray = cv2.dilate(gray, kernel) if light else cv2.erode(gray, kernel)
     h, w = gray.shape[:2]
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
@@ -86,31 +93,31 @@ def writing_height(probe: np.ndarray, params: ScaleParams = DEFAULT,
     return float(np.median(h[keep])) if keep.any() else None
 
 
-def plan(gray: np.ndarray, light: bool, params: ScaleParams = DEFAULT,
-         seg: segment.SegmentParams = segment.DEFAULT) -> Plan:
-    """Measure the writing of a grey frame and choose the working image's scale and unit."""
+def plan(gray: np.ndarray, params: ScaleParams = DEFAULT, seg: segment.SegmentParams = segment.DEFAULT) -> Plan:
+    """Decide the ink's polarity, measure the writing of a grey frame larger than a camera's, and choose the
+    working image's scale and unit."""
     h, w = gray.shape[:2]
-    if max(h, w) <= params.direct_side:
-        return Plan(1.0, None, None)
+    step = max(1, max(h, w) // params.probe_side)  # the polarity test needs no more than a probe
+    light = segment.light_ink(gray[::step, ::step], seg)
+    polarity = "light_ink" if light else "dark_ink"
     probe_factor = params.probe_side / max(h, w)
-    height = writing_height(shrink(gray, probe_factor, light), params, seg)
+    height = writing_height(shrink(gray, probe_factor, light), params, replace(seg, polarity=polarity))
     floor = min(1.0, params.min_short / min(h, w))
-    ceiling = min(1.0, np.sqrt(params.max_pixels / (h * w)))
+    ceiling = min(1.0, float(np.sqrt(params.max_pixels / (h * w))))
     if height is None:  # nothing measurable (a blank page): read it as a camera frame of `unknown_side`
-        return Plan(min(ceiling, params.unknown_side / max(h, w)), None, None)
+        return Plan(min(ceiling, params.unknown_side / max(h, w)), None, None, polarity)
     height /= probe_factor
     factor = float(np.clip(params.digit_height / height, floor, ceiling))
     unit = min(params.unit_per_height * height * factor, min(h, w) * factor)
-    return Plan(factor, unit, height)
+    return Plan(factor, unit, height, polarity)
 
 
 def working_image(frame: np.ndarray, params: ScaleParams = DEFAULT,
                   seg: segment.SegmentParams = segment.DEFAULT) -> tuple[np.ndarray, Plan]:
-    """The image to segment (the frame itself when it is camera-sized) and the plan that made it."""
+    """The image to segment (the frame itself when it is camera-sized) and the plan that made it; segment it
+    with `plan.segment_params(seg)`."""
     if max(frame.shape[:2]) <= params.direct_side:
         return frame, Plan(1.0, None, None)
     gray = segment.to_gray(frame)
-    step = max(1, max(gray.shape[:2]) // params.probe_side)  # the polarity test needs no more than a probe
-    light = segment.light_ink(gray[::step, ::step], seg)
-    chosen = plan(gray, light, params, seg)
-    return shrink(gray, chosen.factor, light), chosen
+    chosen = plan(gray, params, seg)
+    return shrink(gray, chosen.factor, chosen.polarity == "light_ink"), chosen
