@@ -42,6 +42,8 @@ SUITES: dict[str, Suite] = {
               pens=((0.05, 0.1),), inks=("faint pencil",)),
         Suite("marks", digits=(3, 8), heights=(24, 100), marks=(3, 8), layout="tokens", camera="mild",
               pens=((0.05, 0.09), (0.1, 0.16))),
+        Suite("words", digits=(2, 5), heights=(24, 80), numbers=(1, 4), marks=(3, 8), layout="words", camera="mild",
+              pens=((0.05, 0.09), (0.1, 0.16))),
         Suite("singles45", digits=(1, 1), heights=(40, 160), rotation=45.0, min_rotation=30.0, layout="single",
               camera="mild"),
     )
@@ -222,11 +224,11 @@ def make_frame(digits: MnistTestSet, suite: Suite | str, index: int, seed: int =
         placed = sheet_rows(rng, digits, suite, page, p)
     elif suite.layout == "notebook":
         placed = notebook_rows(rng, digits, suite, page, p, ruling)
-    elif suite.layout == "tokens":
+    elif suite.layout in ("tokens", "words"):
         placed, marks, mark_boxes = token_rows(rng, digits, suite, page, p)
     else:
         placed = scatter_digits(rng, digits, suite, page, p)
-    if suite.layout != "tokens":
+    if suite.layout not in ("tokens", "words"):
         marks, mark_boxes = add_marks(rng, suite, page, p)
     image = composite(paper(rng, suite, p, ruling), [d.layer for d in placed] + marks, rng, p)
     frame, h_matrix = camera(image, rng, LOOKS[suite.camera])

@@ -36,6 +36,12 @@ class MarkParams:
     # a short stroke nearer vertical than this is a fair "1": the singles45 suite turns 1s up to 45 degrees
     stroke_min_tilt: float = 55.0
     dot_size: tuple[float, float] = (0.8, 2.0)  # a dot's diameter, in pen widths
+    # handwritten words (the `words` suite): every letter, look-alikes of digits (o, l, s, z, g, q, b) included,
+    # since in a word they are letters all the same; a capital first now and then
+    word_letters: str = "abcdefghijklmnopqrstuvwxyz"
+    word_length: tuple[int, int] = (2, 7)
+    capital_share: float = 0.3
+    word_size: tuple[float, float] = (0.7, 1.0)  # a word's capital height, in digit heights
 
 
 DEFAULT = MarkParams()
@@ -75,6 +81,17 @@ def letter(text: str, font: int, size: float, thickness: int) -> np.ndarray:
     canvas = np.zeros((h + base + 2 * thickness + 4, w + 2 * thickness + 4), np.uint8)
     cv2.putText(canvas, text, (thickness + 2, h + thickness + 2), font, scale, 255, thickness, cv2.LINE_AA)
     return trim(canvas.astype(np.float32) / 255.0)
+
+
+def hand_word(rng: np.random.Generator, height: float, width: float, p: MarkParams = DEFAULT) -> np.ndarray:
+    """A word of random letters in one script or simplex font, letters as close as the font sets them (joined
+    in the script fonts), beside digits `height` pixels tall written with a pen `width` pixels wide."""
+    n = int(rng.integers(p.word_length[0], p.word_length[1] + 1))
+    text = "".join(p.word_letters[int(rng.integers(len(p.word_letters)))] for _ in range(n))
+    if rng.random() < p.capital_share:
+        text = text[0].upper() + text[1:]
+    font = p.hand_fonts[int(rng.integers(len(p.hand_fonts)))]
+    return letter(text, font, height * rng.uniform(*p.word_size), max(1, round(width)))
 
 
 def scribble(rng: np.random.Generator, size: float, p: MarkParams = DEFAULT) -> np.ndarray:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bench.marks import MarkParams, hand_mark, mark_shape
+from bench.marks import MarkParams, hand_mark, hand_word, mark_shape
 from bench.pen import digit_shape, pen_shape
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ class FrameParams:
     row_slant: float = 6.0  # degrees either way a sheet's or a row's digits are turned
     # rows of digits and hand-drawn marks (the marks suite)
     token_gap: tuple[float, float] = (0.2, 0.9)  # gap after a digit or mark, in row heights
+    number_gap: float = 0.12  # digits of a number: at most this far apart, in digit heights
     mnist_pen: tuple[float, float] = (0.12, 0.16)  # marks beside MNIST-stroke digits: about their stroke width
     marks: MarkParams = MarkParams()
 
@@ -75,7 +76,7 @@ class Suite:
     rotation: float = 0.0  # each digit turned by up to this many degrees either way...
     min_rotation: float = 0.0  # ...and at least this many
     angles: tuple[float, ...] = ()  # single layout: the digit of frame i turned by angles[i % len(angles)]
-    layout: str = "scatter"  # scatter, single, numbers, sheet, notebook or tokens (digits and marks in rows)
+    layout: str = "scatter"  # scatter, single, numbers, sheet, notebook, tokens (digits and marks in rows) or words
     numbers: tuple[int, int] = (0, 0)  # numbers layout: digits per number
     marks: tuple[int, int] = (0, 0)  # non-digit marks per frame (scatter: distractors; tokens: hand-drawn)
     camera: str = "clean"  # a name in bench.camera.LOOKS
@@ -226,7 +227,7 @@ def number_lines(rng, digits: MnistTestSet, suite: Suite, page: Page, p: FramePa
             count = int(rng.integers(suite.numbers[0], suite.numbers[1] + 1))
             indices = [int(rng.integers(len(digits))) for _ in range(count)]
             shapes = [digit_shape(digits.images[i], height * rng.uniform(0.9, 1.05), 0.0) for i in indices]
-            gaps = [int(rng.integers(1, max(2, round(0.12 * height)) + 1)) for _ in shapes[1:]] + [0]
+            gaps = [int(rng.integers(1, max(2, round(p.number_gap * height)) + 1)) for _ in shapes[1:]] + [0]
             width = sum(s.shape[1] for s in shapes) + sum(gaps)
             if x + width > page.x1:
                 break
@@ -302,10 +303,13 @@ def notebook_rows(rng, digits: MnistTestSet, suite: Suite, page: Page, p: FrameP
 
 def token_rows(rng, digits: MnistTestSet, suite: Suite, page: Page, p: FrameParams) -> tuple[list[Placed], list[Layer], list[Box]]:
     """Rows where digits and hand-drawn marks (letters, signs, scribbles, dots, strokes) stand side by side,
-    as in `8 + 3`, `F Z 4 2` or a tick beside a number; one pen and one ink per row."""
+    as in `8 + 3`, `F Z 4 2` or a tick beside a number; one pen and one ink per row. In the `words` layout a
+    digit token is a number of `suite.numbers` digits and a mark is a handwritten word, as in a date under a poem
+    or `Room 214`."""
     tokens = ["digit"] * int(rng.integers(suite.digits[0], suite.digits[1] + 1))
     tokens += ["mark"] * int(rng.integers(suite.marks[0], suite.marks[1] + 1))
     order = [tokens[0]] + [tokens[i] for i in 1 + rng.permutation(len(tokens) - 1)]  # a digit first: never none
+    words = suite.layout == "words"
     placed, layers, boxes = [], [], []
     y = page.y0
     while order:
@@ -316,25 +320,38 @@ def token_rows(rng, digits: MnistTestSet, suite: Suite, page: Page, p: FramePara
         ink, colour, strength, grain = pick_ink(rng, p, suite.inks)
         x = page.x0 + int(rng.integers(0, round(height)))
         while order:
+            pieces = []  # (shape, MNIST index or None for a mark, pen width), written left to right
             if order[0] == "digit":
-                index = int(rng.integers(len(digits)))
-                shape, width = shape_for(rng, digits, index, height * rng.uniform(0.9, 1.05), 0.0, pen)
+                count = int(rng.integers(suite.numbers[0], suite.numbers[1] + 1)) if words else 1
+                for _ in range(count):
+                    index = int(rng.integers(len(digits)))
+                    shape, width = shape_for(rng, digits, index, height * rng.uniform(0.9, 1.05), 0.0, pen)
+                    pieces.append((shape, index, width))
             else:
                 width = float(rng.uniform(*(pen or p.mnist_pen))) * height
-                shape = hand_mark(rng, p.marks.hand_kinds[int(rng.integers(len(p.marks.hand_kinds)))], height,
-                                  width, p.marks)
-            h, w = shape.shape
-            top = y + int(round((1.1 * height - h) / 2 + rng.uniform(-0.05, 0.05) * height))
-            if not page.fits(x, top, w, h):
+                kind = p.marks.hand_kinds[int(rng.integers(len(p.marks.hand_kinds)))]
+                shape = hand_word(rng, height, width, p.marks) if words else hand_mark(rng, kind, height, width, p.marks)
+                pieces.append((shape, None, width))
+            gaps = [int(rng.integers(1, max(2, round(p.number_gap * height)) + 1)) for _ in pieces[1:]] + [0]
+            lefts = x + np.cumsum([0] + [s.shape[1] + g for (s, _, _), g in zip(pieces, gaps)])[:-1]
+            tops = [y + int(round((1.1 * height - s.shape[0]) / 2 + rng.uniform(-0.05, 0.05) * height))
+                    for s, _, _ in pieces]
+            if not all(page.fits(int(left), top, s.shape[1], s.shape[0])
+                       for (s, _, _), left, top in zip(pieces, lefts, tops)):
                 break
-            page.take(x, top, w, h)
-            layer = Layer(shape, x, top, colour, strength, grain)
-            if order.pop(0) == "digit":
-                placed.append(Placed(layer, index, 0.0, ink, width))
-            else:
-                layers.append(layer)
-                boxes.append((x, top, w, h))
-            x += w + max(p.gap, round(height * rng.uniform(*p.token_gap)))
+            order.pop(0)
+            for (shape, index, width), left, top in zip(pieces, lefts, tops):
+                h, w = shape.shape
+                left = int(left)
+                page.take(left, top, w, h)
+                layer = Layer(shape, left, top, colour, strength, grain)
+                if index is not None:
+                    placed.append(Placed(layer, index, 0.0, ink, width))
+                else:
+                    layers.append(layer)
+                    boxes.append((left, top, w, h))
+                x = left + w
+            x += max(p.gap, round(height * rng.uniform(*p.token_gap)))
         y += int(round(height * rng.uniform(1.5, 2.2)))
     return placed, layers, boxes
 

@@ -21,6 +21,7 @@ SUITE_NOTES = {
     "pencil": "faint grainy pencil on ruled notebook paper, digits standing on and crossing the rules, "
               "under a dark shadow band",
     "marks": "rows of digits beside hand-drawn letters, crosses, plus and minus signs, scribbles, dots, strokes",
+    "words": "rows of 1-4 digit numbers beside handwritten words of random letters, o, l, s, z, g, q, b included",
     "singles45": "one digit per frame turned 30-45 degrees either way",
 }
 

@@ -6,6 +6,11 @@ closer than writers space separate symbols. Digits of a number sit just as close
 themselves. So a digit is dropped when, within `gap` of its height to its left or right and on its line,
 there is one piece of ink as tall as a letter that the segmentation offered no crop for (a cursive word too wide
 for a digit, letters joined into a blob). A comma, a dash, a dot or the dots of dotted paper are too short to count.
+
+That catches a look-alike touching a letter nobody read. In a word of print letters ("Stars", "gods") several
+letters are crops of their own, and some of them are read as digits too: so symbols standing closer than
+writers space words are chained into words (`words_of_letters`), and a word with more letters than digits is a
+word, its "digits" letters. A number with one badly written digit the model doubts keeps its other digits.
 """
 from __future__ import annotations
 
@@ -25,6 +30,11 @@ class ContextParams:
     height: float = 0.45  # and counts when it spans this much of the digit's height: a letter, not a comma
     min_ink: int = 3  # pixels of ink needed in that strip (a speck of noise is not a letter)
     letter: float = 0.95  # a crop the model puts in "not a digit" this surely is a letter's ink, like uncropped ink
+    # words: two symbols on one line (overlapping by `line_overlap` of the shorter's height), the shorter at least
+    # `height` of the taller, are letters of one word when they stand closer than `gap` of the taller's height
+    line_overlap: float = 0.5
+    letter_width: float = 0.25  # narrower crops and pieces are no letters: a dotted or ruled line cut into pieces
+    letter_fill: float = 0.08  # uncropped ink filling less of its box is a long line or a loop, no word
 
 
 DEFAULT = ContextParams()
@@ -53,3 +63,68 @@ def in_words(digit_boxes: list[Box], other_boxes: list[Box], binary: np.ndarray,
                 word |= bool((stats[1:, cv2.CC_STAT_HEIGHT] >= params.height * h).any())
         out.append(word)
     return out
+
+
+def _free_ink(binary: np.ndarray, boxes: list[Box], min_fill: float = 0.0) -> list[Box]:
+    """Boxes of the ink pieces no crop covers that fill at least `min_fill` of their box."""
+    free = binary.astype(np.uint8)  # a copy
+    for x, y, w, h in boxes:
+        free[y : y + h, x : x + w] = 0
+    _, _, stats, _ = cv2.connectedComponentsWithStats(free, connectivity=8)
+    stats = stats[1:]
+    keep = stats[:, cv2.CC_STAT_AREA] >= min_fill * stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT]
+    return [tuple(int(v) for v in row[:4]) for row in stats[keep]]
+
+
+def _neighbours(a: Box, b: Box, params: ContextParams) -> bool:
+    """Letters of one word: on one line, of like height and closer than writers space words."""
+    short, tall = sorted((a[3], b[3]))
+    overlap = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    gap = max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
+    return short >= params.height * tall and overlap >= params.line_overlap * short and gap <= params.gap * tall
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    """The boxes share at least half of the smaller one's area (a cut part and its uncut group)."""
+    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return w > 0 and h > 0 and 2 * w * h >= min(a[2] * a[3], b[2] * b[3])
+
+
+def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], binary: np.ndarray,
+                     params: ContextParams = DEFAULT) -> list[bool]:
+    """Per digit box: is it in a word (a chain of close symbols on one line) with more letters than digits?
+
+    Letters are the crops not read as digits (`other_boxes`; an uncut group and its parts count once) and the
+    ink no crop covers; a piece wider than tall counts as that many letters (a joined "ars")."""
+    if not digit_boxes:
+        return []
+    letters: list[Box] = []
+    for box in other_boxes:
+        if not any(_overlaps(box, taken) for taken in list(digit_boxes) + letters):
+            letters.append(box)
+    shortest = min(h for _, _, _, h in digit_boxes)
+    letters += [b for b in _free_ink(binary, list(digit_boxes) + list(other_boxes), params.letter_fill) if b[3] >= params.height * shortest]
+    letters = [b for b in letters if b[2] >= params.letter_width * b[3]]
+    symbols = list(digit_boxes) + letters
+    parent = list(range(len(symbols)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = sorted(range(len(symbols)), key=lambda i: symbols[i][0])
+    tallest = max(h for _, _, _, h in symbols)
+    for k, i in enumerate(order):  # sweep left to right: only symbols starting before i's reach can be its neighbours
+        reach = symbols[i][0] + symbols[i][2] + params.gap * tallest
+        for j in order[k + 1 :]:
+            if symbols[j][0] > reach:
+                break
+            if _neighbours(symbols[i], symbols[j], params):
+                parent[root(j)] = root(i)
+    votes: dict[int, int] = {}
+    for i, (x, y, w, h) in enumerate(symbols):
+        votes[root(i)] = votes.get(root(i), 0) + (-1 if i < len(digit_boxes) else max(1, round(w / max(h, 1))))
+    return [votes[root(i)] > 0 for i in range(len(digit_boxes))]

@@ -189,8 +189,12 @@ class Reader:
         reject = self.classifier.reject_index
         letters = probs[:, reject] >= self.params.context.letter if reject is not None else np.zeros(len(probs), bool)
         others = [c.box for c, letter in zip(candidates, letters) if not letter]
-        words = context.in_words([d.box for d in digits], others, binary, self.params.context)
-        return [d for d, word in zip(digits, words) if not word]
+        boxes = [d.box for d in digits]
+        words = context.in_words(boxes, others, binary, self.params.context)
+        kept = {tuple(b) for b in boxes}
+        doubted = [tuple(c.box) for c in candidates if tuple(c.box) not in kept]
+        lettered = context.words_of_letters(boxes, doubted, binary, self.params.context)
+        return [d for d, word, letters in zip(digits, words, lettered) if not (word or letters)]
 
     def read(self, frame: np.ndarray) -> Reading:
         frame = as_bgr_or_gray(frame)

@@ -128,7 +128,7 @@ def test_distractor_marks_are_on_the_page_and_apart_from_digits(digits):
 
 
 def test_digit_counts_follow_the_suite(digits):
-    for suite in [s for s in FAST if s != "numbers"]:  # numbers: as many as the lines hold
+    for suite in [s for s in FAST if s not in ("numbers", "words")]:  # numbers, words: as many as their numbers hold
         lo, hi = (SUITES[suite] if isinstance(suite, str) else suite).digits
         for index in range(3):
             count = len(make_frame(digits, suite, index, seed=9).digits)
@@ -200,3 +200,16 @@ def test_camera_frames_cycle_through_0_to_15_digits_at_any_size(digits):
     big = camera_frame(digits, 5, seed=3, size=(1280, 960))
     assert big.image.shape == (960, 1280, 3) and len(big.digits) == 5
     assert min(t.box[3] for t in big.digits) >= 2 * 14  # heights scale with the frame (20 px at 480 lines)
+
+
+def test_words_rows_hold_numbers_beside_words(digits):
+    frame = make_frame(digits, "words", 0, seed=6)
+    assert len(frame.digits) >= 2 and frame.marks
+    rows = {}
+    for t in frame.digits:
+        rows.setdefault(t.box[1] // 20, []).append(t.box)
+    assert max(len(r) for r in rows.values()) >= 2, "numbers of several digits"
+    for m in frame.marks:
+        for t in frame.digits:
+            a, b = m, t.box
+            assert a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from bench.marks import DEFAULT, hand_mark, mark_shape, tilted
+from bench.marks import DEFAULT, hand_mark, hand_word, mark_shape, tilted
 
 
 @pytest.mark.parametrize("kind", sorted(set(DEFAULT.hand_kinds)))
@@ -28,3 +28,10 @@ def test_straight_strokes_lean_away_from_vertical():
 def test_minus_signs_are_flat_and_pen_wide():
     shape = hand_mark(np.random.default_rng(1), "minus", 80.0, 5.0)
     assert shape.shape[1] > 2.5 * shape.shape[0]
+
+
+def test_handwritten_words_are_wider_than_tall_and_as_tall_as_asked():
+    for seed in range(6):
+        shape = hand_word(np.random.default_rng(seed), 50.0, 4.0)
+        h, w = shape.shape
+        assert shape.max() > 0.9 and w > h and 0.5 * 50 <= h <= 2.0 * 50  # descenders reach below the capitals
