@@ -65,15 +65,18 @@ def in_words(digit_boxes: list[Box], other_boxes: list[Box], binary: np.ndarray,
     return out
 
 
-def _free_ink(binary: np.ndarray, boxes: list[Box], min_fill: float = 0.0) -> list[Box]:
-    """Boxes of the ink pieces no crop covers that fill at least `min_fill` of their box."""
-    free = binary.astype(np.uint8)  # a copy
-    for x, y, w, h in boxes:
-        free[y : y + h, x : x + w] = 0
-    _, _, stats, _ = cv2.connectedComponentsWithStats(free, connectivity=8)
-    stats = stats[1:]
-    keep = stats[:, cv2.CC_STAT_AREA] >= min_fill * stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT]
-    return [tuple(int(v) for v in row[:4]) for row in stats[keep]]
+def _free_ink(pieces: np.ndarray, boxes: list[Box], min_height: float, min_fill: float) -> list[Box]:
+    """The pieces (x, y, w, h, pixels) that lie mostly outside every crop, at least `min_height` high and
+    filling at least `min_fill` of their box."""
+    if not len(pieces):
+        return []
+    x, y, w, h, pixels = (c[:, None] for c in pieces.T)  # pieces down, crops across
+    bx, by, bw, bh = np.asarray(boxes, np.int64).reshape(-1, 4).T
+    inside = (np.clip(np.minimum(x + w, bx + bw) - np.maximum(x, bx), 0, None)
+              * np.clip(np.minimum(y + h, by + bh) - np.maximum(y, by), 0, None))
+    keep = (h[:, 0] >= min_height) & (pixels[:, 0] >= min_fill * w[:, 0] * h[:, 0])
+    keep &= (2 * inside < w * h).all(axis=1)
+    return [tuple(int(v) for v in row[:4]) for row in pieces[keep]]
 
 
 def _neighbours(a: Box, b: Box, params: ContextParams) -> bool:
@@ -91,12 +94,13 @@ def _overlaps(a: Box, b: Box) -> bool:
     return w > 0 and h > 0 and 2 * w * h >= min(a[2] * a[3], b[2] * b[3])
 
 
-def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], binary: np.ndarray,
+def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.ndarray,
                      params: ContextParams = DEFAULT) -> list[bool]:
     """Per digit box: is it in a word (a chain of close symbols on one line) with more letters than digits?
 
     Letters are the crops not read as digits (`other_boxes`; an uncut group and its parts count once) and the
-    ink no crop covers; a piece wider than tall counts as that many letters (a joined "ars")."""
+    ink no crop covers, from the segmentation's joined `pieces` (x, y, w, h, pixels); a piece wider than tall
+    counts as that many letters (a joined "ars")."""
     if not digit_boxes:
         return []
     letters: list[Box] = []
@@ -104,7 +108,8 @@ def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], binary: np.
         if not any(_overlaps(box, taken) for taken in list(digit_boxes) + letters):
             letters.append(box)
     shortest = min(h for _, _, _, h in digit_boxes)
-    letters += [b for b in _free_ink(binary, list(digit_boxes) + list(other_boxes), params.letter_fill) if b[3] >= params.height * shortest]
+    letters += _free_ink(np.asarray(pieces, np.int64).reshape(-1, 5), list(digit_boxes) + list(other_boxes),
+                         params.height * shortest, params.letter_fill)
     letters = [b for b in letters if b[2] >= params.letter_width * b[3]]
     symbols = list(digit_boxes) + letters
     parent = list(range(len(symbols)))

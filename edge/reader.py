@@ -180,20 +180,21 @@ class Reader:
                 for i in keep]
 
     def _alone(self, digits: list[Digit], probs: np.ndarray, candidates: list[segment.Candidate],
-               binary: np.ndarray) -> list[Digit]:
-        """The digits that are not letters inside a word (`edge.context`). A word's ink is ink the segmentation
-        offered no crop for, and crops the model is sure are no digit (`ContextParams.letter`); a crop it
-        merely doubts (a badly cut "1" in a number) is not, so it cannot take its number's digits with it."""
+               seg: segment.Segmentation) -> list[Digit]:
+        """The digits that are not letters inside a word (`edge.context`). Beside a digit, a word's ink is ink the
+        segmentation offered no crop for, and crops the model is sure are no digit (`ContextParams.letter`); a
+        crop it merely doubts (a badly cut "1" in a number) is not, so it cannot take its number's digits with
+        it. Along a line, every crop not read as a digit is a letter, but a word needs more letters than digits."""
         if not digits or self.params.context is None:
             return digits
         reject = self.classifier.reject_index
         letters = probs[:, reject] >= self.params.context.letter if reject is not None else np.zeros(len(probs), bool)
         others = [c.box for c, letter in zip(candidates, letters) if not letter]
         boxes = [d.box for d in digits]
-        words = context.in_words(boxes, others, binary, self.params.context)
+        words = context.in_words(boxes, others, seg.binary, self.params.context)
         kept = {tuple(b) for b in boxes}
         doubted = [tuple(c.box) for c in candidates if tuple(c.box) not in kept]
-        lettered = context.words_of_letters(boxes, doubted, binary, self.params.context)
+        lettered = context.words_of_letters(boxes, doubted, seg.pieces, self.params.context)
         return [d for d, word, letters in zip(digits, words, lettered) if not (word or letters)]
 
     def read(self, frame: np.ndarray) -> Reading:
@@ -217,7 +218,7 @@ class Reader:
         for turn in turns:
             count = len(found[turn])
             mine = probs[offset : offset + count]
-            digits = self._alone(self._digits(mine, found[turn]), mine, found[turn], segmented_turns[turn].binary)
+            digits = self._alone(self._digits(mine, found[turn]), mine, found[turn], segmented_turns[turn])
             offset += count
             score = sum(d.confidence for d in digits)  # mean confidence weighted by how many were read
             if turn != turns[0]:

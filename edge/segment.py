@@ -279,9 +279,9 @@ def _entangled(boxes: np.ndarray, lines: np.ndarray, unit: float, params: Segmen
 
 
 def _pieces(binary: np.ndarray, ink: np.ndarray, unit: float,
-            params: SegmentParams) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
-    """8-connected components worth joining: label count, label image, the kept labels and their boxes
-    (x0, y0, x1, y1). Kept: not a speck, and some pixel above the high threshold (hysteresis). Only the
+            params: SegmentParams) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """8-connected components worth joining: label count, label image, the kept labels, their boxes
+    (x0, y0, x1, y1) and their pixel counts. Kept: not a speck, and some pixel above the high threshold (hysteresis). Only the
     few big pieces are checked for strong ink, each in its own box (not a full-frame mask and lookup)."""
     # Grana's labels without stats, and the boxes from the components' outer borders instead: a third
     # faster. A border walks every column and row its component spans, so a short border is a speck.
@@ -294,10 +294,13 @@ def _pieces(binary: np.ndarray, ink: np.ndarray, unit: float,
             x, y, w, h = cv2.boundingRect(border)
             if max(w, h) >= min_piece:
                 found.append((int(labels[border[0, 0, 1], border[0, 0, 0]]), x, y, w, h))
-    strong = [(i, x, y, w, h) for i, x, y, w, h in sorted(found)
-              if ink[y:y + h, x:x + w][labels[y:y + h, x:x + w] == i].max() > params.high_threshold]
-    label, x, y, w, h = np.array(strong, np.int64).reshape(-1, 5).T
-    return count, labels, label, np.stack([x, y, x + w, y + h], axis=1)
+    strong = []  # (label, x, y, w, h, pixels)
+    for i, x, y, w, h in sorted(found):
+        mine = ink[y:y + h, x:x + w][labels[y:y + h, x:x + w] == i]
+        if mine.max() > params.high_threshold:
+            strong.append((i, x, y, w, h, mine.size))
+    label, x, y, w, h, pixels = np.array(strong, np.int64).reshape(-1, 6).T
+    return count, labels, label, np.stack([x, y, x + w, y + h], axis=1), pixels
 
 
 def _join_pieces(boxes: np.ndarray, lines: np.ndarray, min_size: float, unit: float,
@@ -397,11 +400,13 @@ def ink_binary(ink: np.ndarray, unit: float, params: SegmentParams = DEFAULT) ->
 
 @dataclass
 class Segmentation:
-    """A frame's candidates and the 0/1 ink they were found in (paper lines removed): the ink around a
-    candidate tells a digit standing alone from a letter inside a word (`edge.context`)."""
+    """A frame's candidates, the 0/1 ink they were found in (paper lines removed) and the joined pieces of ink
+    (x, y, w, h, pixels), candidates or not: the ink around a candidate tells a digit standing alone from a
+    letter inside a word (`edge.context`)."""
 
     candidates: list[Candidate]
     binary: np.ndarray
+    pieces: np.ndarray = field(default_factory=lambda: np.zeros((0, 5), np.int64))
 
 
 def find_candidates(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | None = None) -> list[Candidate]:
@@ -424,15 +429,16 @@ def segment(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | No
     if max(fh, fw) < min_size:
         return Segmentation([], np.zeros_like(ink))
     binary, lines = ink_binary(ink, unit, params)
-    count, labels, keep, boxes = _pieces(binary, ink, unit, params)
+    count, labels, keep, boxes, pixels = _pieces(binary, ink, unit, params)
     if len(keep) == 0:
         return Segmentation([], binary)
     group = _join_pieces(boxes, lines, min_size, unit, params)
     ids, member = np.unique(group, return_inverse=True)
+    joined = _group_boxes(boxes, member, len(ids))
     owner = np.zeros(count, np.int32)  # label -> 1 + its group's index; 0: background or dropped
     owner[keep] = member + 1
     candidates = []
-    for index, (x0, y0, x1, y1) in enumerate(_group_boxes(boxes, member, len(ids))):
+    for index, (x0, y0, x1, y1) in enumerate(joined):
         if max(x1 - x0, y1 - y0) < min_size or y1 - y0 > params.max_height * fh:
             continue
         patch_labels = owner[labels[y0:y1, x0:x1]]
@@ -440,7 +446,9 @@ def segment(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | No
         patch_ink = ink[y0:y1, x0:x1]
         other = (patch_labels > 0) & ~own
         candidates += _parts(own, other, patch_ink, (int(x0), int(y0)), (fw, fh), min_size, params)
-    return Segmentation(_drop_long_strokes(candidates, params), binary)
+    sizes = np.column_stack([joined[:, :2], joined[:, 2:] - joined[:, :2],
+                             np.bincount(member, weights=pixels, minlength=len(ids))]).astype(np.int64)
+    return Segmentation(_drop_long_strokes(candidates, params), binary, sizes)
 
 
 def elongation(ink: np.ndarray) -> float:

@@ -35,6 +35,12 @@ def test_dots_of_dotted_paper_in_a_column_do_not_count():
     assert in_words([(100, 20, 4, 40)], [], binary) == [False]
 
 
+def pieces(binary: np.ndarray) -> np.ndarray:
+    """The segmentation's joined pieces (x, y, w, h, pixels), here simply the 8-connected components."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
+    return stats[1:].astype(np.int64)
+
+
 def box_of(binary: np.ndarray, x: int, y: int, w: int, h: int) -> tuple[int, int, int, int]:
     binary[y : y + h, x : x + w] = 1
     return x, y, w, h
@@ -44,16 +50,16 @@ def test_a_word_of_more_letters_than_digits_drops_its_digits():
     binary = page()
     digits = [box_of(binary, 100, 20, 20, 40), box_of(binary, 124, 30, 20, 30)]  # "S" and "o", read as 5 and 0
     letters = [box_of(binary, 148, 30, 20, 30), box_of(binary, 172, 30, 20, 30), box_of(binary, 196, 30, 20, 30)]
-    assert words_of_letters(digits, letters, binary) == [True, True]
+    assert words_of_letters(digits, letters, pieces(binary)) == [True, True]
     binary[:, 196:] = 0
-    assert words_of_letters(digits, letters[:2], binary) == [False, False]  # a tie keeps them: a number's doubted digit
+    assert words_of_letters(digits, letters[:2], pieces(binary)) == [False, False]  # a tie keeps them: a number's doubted digit
 
 
 def test_uncropped_ink_counts_as_letters_by_its_width():
     binary = page()
     digits = [box_of(binary, 100, 20, 20, 40)]
     box_of(binary, 124, 30, 60, 30)  # "ars" joined into one piece no crop covers: two letters by its width
-    assert words_of_letters(digits, [], binary) == [True]
+    assert words_of_letters(digits, [], pieces(binary)) == [True]
 
 
 def test_letters_beyond_a_word_space_a_line_a_comma_or_a_rule_do_not_count():
@@ -63,7 +69,7 @@ def test_letters_beyond_a_word_space_a_line_a_comma_or_a_rule_do_not_count():
     box_of(binary, 146, 52, 3, 10)  # a comma: too short
     below = [box_of(binary, 100 + 24 * k, 70, 20, 25) for k in range(3)]  # a word on the next line
     ruled = [box_of(binary, 92, 15, 4, 50), box_of(binary, 148, 15, 4, 50)]  # dotted rules cut into thin crops
-    assert words_of_letters(digits, far + below + ruled, binary) == [False, False]
+    assert words_of_letters(digits, far + below + ruled, pieces(binary)) == [False, False]
     line = np.zeros_like(binary)
     cv2.line(line, (150, 20), (290, 95), 1, 2)  # a long thin line starting right beside them
-    assert words_of_letters(digits, [], binary | line) == [False, False]
+    assert words_of_letters(digits, [], pieces(binary | line)) == [False, False]
