@@ -35,6 +35,7 @@ class ContextParams:
     line_overlap: float = 0.5
     letter_width: float = 0.25  # narrower crops and pieces are no letters: a dotted or ruled line cut into pieces
     letter_fill: float = 0.08  # uncropped ink filling less of its box is a long line or a loop, no word
+    free_overlap: float = 0.1  # uncropped ink with more of its box inside crops runs through them, no word
 
 
 DEFAULT = ContextParams()
@@ -65,17 +66,21 @@ def in_words(digit_boxes: list[Box], other_boxes: list[Box], binary: np.ndarray,
     return out
 
 
-def _free_ink(pieces: np.ndarray, boxes: list[Box], min_height: float, min_fill: float) -> list[Box]:
-    """The pieces (x, y, w, h, pixels) that lie mostly outside every crop, at least `min_height` high and
-    filling at least `min_fill` of their box."""
-    if not len(pieces):
-        return []
-    x, y, w, h, pixels = (c[:, None] for c in pieces.T)  # pieces down, crops across
-    bx, by, bw, bh = np.asarray(boxes, np.int64).reshape(-1, 4).T
-    inside = (np.clip(np.minimum(x + w, bx + bw) - np.maximum(x, bx), 0, None)
-              * np.clip(np.minimum(y + h, by + bh) - np.maximum(y, by), 0, None))
-    keep = (h[:, 0] >= min_height) & (pixels[:, 0] >= min_fill * w[:, 0] * h[:, 0])
-    keep &= (2 * inside < w * h).all(axis=1)
+def _shared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Area each box of `a` (rows of x, y, w, h, ...) shares with each box of `b`: a len(a) × len(b) matrix."""
+    ax, ay, aw, ah = (c[:, None] for c in a[:, :4].T)
+    bx, by, bw, bh = b[:, :4].T
+    return (np.clip(np.minimum(ax + aw, bx + bw) - np.maximum(ax, bx), 0, None)
+            * np.clip(np.minimum(ay + ah, by + bh) - np.maximum(ay, by), 0, None))
+
+
+def _free_ink(pieces: np.ndarray, crops: np.ndarray, min_height: float, params: ContextParams) -> list[Box]:
+    """The pieces (x, y, w, h, pixels) that lie beside the crops, not across them, at least `min_height` high
+    and filling at least `letter_fill` of their box. A piece reaching into crops is a crop's own ink (a group cut
+    into several) or a line through them (the rest of a ruled line under pencil), no word beside them."""
+    x, y, w, h, pixels = pieces.T
+    keep = (h >= min_height) & (pixels >= params.letter_fill * w * h)
+    keep &= _shared(pieces, crops).sum(axis=1) <= params.free_overlap * w * h
     return [tuple(int(v) for v in row[:4]) for row in pieces[keep]]
 
 
@@ -103,13 +108,19 @@ def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.
     counts as that many letters (a joined "ars")."""
     if not digit_boxes:
         return []
+    pieces = np.asarray(pieces, np.int64).reshape(-1, 5)
+    crops = np.asarray(list(digit_boxes) + list(other_boxes), np.int64).reshape(-1, 4)
+    # a crop cut from the same piece of ink as a lone digit is that digit's own stroke (a long turned 5 cut in
+    # three); a piece holding two digits or more is a number or a joined word, and its other crops count
+    group = _shared(crops, pieces).argmax(axis=1) if len(pieces) else np.full(len(crops), -1)
+    ids, counts = np.unique(group[: len(digit_boxes)], return_counts=True)
+    own = set(ids[counts == 1].tolist())
     letters: list[Box] = []
-    for box in other_boxes:
-        if not any(_overlaps(box, taken) for taken in list(digit_boxes) + letters):
+    for box, g in zip(other_boxes, group[len(digit_boxes) :]):
+        if g not in own and not any(_overlaps(box, taken) for taken in list(digit_boxes) + letters):
             letters.append(box)
-    shortest = min(h for _, _, _, h in digit_boxes)
-    letters += _free_ink(np.asarray(pieces, np.int64).reshape(-1, 5), list(digit_boxes) + list(other_boxes),
-                         params.height * shortest, params.letter_fill)
+    if len(pieces):
+        letters += _free_ink(pieces, crops, params.height * min(h for *_, h in digit_boxes), params)
     letters = [b for b in letters if b[2] >= params.letter_width * b[3]]
     symbols = list(digit_boxes) + letters
     parent = list(range(len(symbols)))

@@ -73,3 +73,13 @@ def test_letters_beyond_a_word_space_a_line_a_comma_or_a_rule_do_not_count():
     line = np.zeros_like(binary)
     cv2.line(line, (150, 20), (290, 95), 1, 2)  # a long thin line starting right beside them
     assert words_of_letters(digits, [], pieces(binary | line)) == [False, False]
+
+
+def test_a_lone_digit_cut_in_pieces_or_a_line_through_a_number_is_no_word():
+    binary = page()
+    stroke = [box_of(binary, 100, 30, 30, 30), box_of(binary, 130, 20, 30, 40), box_of(binary, 160, 30, 30, 30)]
+    joined = np.array([[100, 20, 90, 40, 2400]])  # one piece of ink: a long turned 5 cut into three crops
+    assert words_of_letters(stroke[1:2], [stroke[0], stroke[2]], joined) == [False]
+    number = [box_of(binary, 200, 20, 20, 40), box_of(binary, 224, 20, 20, 40)]
+    rule = np.array([[190, 40, 80, 30, 400]])  # what is left of a ruled line running through both digits
+    assert words_of_letters(number, [], np.vstack([pieces(binary), rule])) == [False, False]
