@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import time
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -46,6 +47,16 @@ def _megapixels(value: str) -> int:
     return pixels
 
 
+def _probability(value: str) -> float:
+    try:
+        p = float(value)
+    except ValueError:
+        p = -1.0
+    if not 0 <= p <= 1:
+        raise argparse.ArgumentTypeError(f"a probability from 0 to 1, not {value!r}")
+    return p
+
+
 def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"a whole number from 1, not {value!r}")
@@ -63,8 +74,11 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=1, help="interpreter threads (default: 1)")
     parser.add_argument("--orientation", type=_orientation, default=ReadParams.orientation,
                         help="auto, or 0/90/180/270: degrees to turn the picture clockwise before reading (default: 0)")
-    parser.add_argument("--min-confidence", type=float, default=ReadParams.min_confidence,
+    parser.add_argument("--min-confidence", type=_probability, default=ReadParams.min_confidence,
                         help=f"drop digits read with a lower probability (default: {ReadParams.min_confidence})")
+    parser.add_argument("--no-word-check", dest="word_check", action="store_false",
+                        help="keep digits that stand inside words (default: drop them as letters); for pages "
+                             "that hold nothing but digits and signs")
 
 
 def build_parser(prog: str = "edge-digits") -> argparse.ArgumentParser:
@@ -110,7 +124,8 @@ def build_parser(prog: str = "edge-digits") -> argparse.ArgumentParser:
 
 def make_reader(args: argparse.Namespace) -> Reader:
     classifier = Classifier(args.model, threads=args.threads)
-    return Reader(classifier, ReadParams(min_confidence=args.min_confidence, orientation=args.orientation))
+    params = ReadParams(min_confidence=args.min_confidence, orientation=args.orientation)
+    return Reader(classifier, params if args.word_check else replace(params, context=None))
 
 
 def _annotated_path(folder: Path, source: str) -> Path:

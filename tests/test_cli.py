@@ -186,3 +186,13 @@ def test_demo_writes_the_annotated_sample(tmp_path):
 def test_serve_is_wired_lazily():
     done = edge("serve", "--help")
     assert done.returncode == 0 and "--port" in done.stdout
+
+
+def test_the_word_check_can_be_turned_off_and_a_confidence_must_be_a_probability():
+    from edge.__main__ import build_parser, make_reader
+
+    on = make_reader(build_parser().parse_args(["detect", "--model", model(), str(SAMPLE)]))
+    off = make_reader(build_parser().parse_args(["detect", "--model", model(), "--no-word-check", str(SAMPLE)]))
+    assert on.params.context is not None and off.params.context is None
+    done = edge("detect", "--min-confidence", "5", str(SAMPLE))
+    assert done.returncode == 2 and "a probability from 0 to 1" in done.stderr
