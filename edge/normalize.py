@@ -139,3 +139,21 @@ def to_mnist_batch(patches: list[np.ndarray] | np.ndarray, params: NormalizePara
     for i, patch in enumerate(patches):
         _to_mnist_into(out[i], patch, params)
     return out
+
+
+# small changes of framing a crop is read under again when the model doubts it: one pixel left and right,
+# 10 % smaller and larger (about the centre of the MNIST frame); (dx, dy, scale)
+LOOKS: tuple[tuple[float, float, float], ...] = ((1, 0, 1.0), (-1, 0, 1.0), (0, 0, 0.9), (0, 0, 1.1))
+
+
+def other_looks(batch: np.ndarray, looks: tuple[tuple[float, float, float], ...] = LOOKS) -> np.ndarray:
+    """(N, size, size) model inputs -> (len(looks) * N, size, size): each look of every input, look by look."""
+    n, size = len(batch), batch.shape[-1]
+    centre = (size - 1) / 2
+    out = np.empty((len(looks) * n, size, size), np.uint8)
+    for k, (dx, dy, zoom) in enumerate(looks):
+        m = cv2.getRotationMatrix2D((centre, centre), 0.0, zoom)
+        m[:, 2] += (dx, dy)
+        for i, image in enumerate(batch):
+            out[k * n + i] = cv2.warpAffine(image, m, (size, size), flags=cv2.INTER_LINEAR)
+    return out

@@ -143,3 +143,17 @@ def test_an_upright_bar_that_shrinks_to_two_pixels_wide_is_kept(width):
     assert abs(cx - 14) <= 1 and abs(cy - 14) <= 1
     _, _, w, h = ink_box(out)
     assert h == 20 and w <= 4
+
+
+def test_other_looks_shift_and_scale_each_input_look_by_look():
+    from edge.normalize import LOOKS, other_looks
+
+    batch = np.zeros((2, 28, 28), np.uint8)
+    batch[0, 10:18, 12:16] = 255
+    batch[1, 4:24, 13:15] = 255
+    looks = other_looks(batch)
+    assert looks.shape == (len(LOOKS) * 2, 28, 28) and looks.dtype == np.uint8
+    right = looks[0]  # the first look of the first input: one pixel to the right
+    assert right[10:18, 13:17].min() == 255 and right[:, 12].max() == 0
+    smaller, larger = looks[2 * 2 + 1], looks[3 * 2 + 1]  # the second input, 10 % smaller and larger
+    assert (smaller > 127).sum() < (batch[1] > 127).sum() < (larger > 127).sum()

@@ -73,12 +73,35 @@ def test_reads_the_bundled_sample(upright):
     assert upright.orientation == 0 and upright.segment_ms > 0 and upright.classify_ms > 0
 
 
-def test_all_crops_go_through_one_predict(classifier, sample):
+def test_all_crops_go_through_one_predict_and_the_doubted_through_one_more(classifier, sample):
     counting = CountingClassifier(classifier)
     for orientation in (0, "auto"):
         counting.calls = 0
-        Reader(counting, ReadParams(orientation=orientation)).read(sample)
+        Reader(counting, ReadParams(orientation=orientation, second_look=0)).read(sample)
         assert counting.calls == 1
+        counting.calls = 0
+        Reader(counting, ReadParams(orientation=orientation)).read(sample)
+        assert counting.calls <= 2
+
+
+class SecondThoughts(CountingClassifier):
+    """Unsure of every crop at first (a 3 at 0.4), sure of it under every other framing."""
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        n = len(self._classifier.labels)
+        sure = 0.9 if self.calls > 1 else 0.4
+        row = np.full(n, (1 - sure) / (n - 1))
+        row[3] = sure
+        return np.tile(row, (len(batch), 1)).astype(np.float32)
+
+
+def test_a_doubted_crop_is_read_again_under_other_framings(classifier, sample):
+    assert Reader(SecondThoughts(classifier), ReadParams(second_look=0)).read(sample).digits == []
+    again = SecondThoughts(classifier)
+    digits = Reader(again, ReadParams()).read(sample).digits
+    assert again.calls == 2 and digits and {d.label for d in digits} == {3}
+    assert all(abs(d.confidence - (0.4 + 4 * 0.9) / 5) < 1e-6 for d in digits)  # the five framings averaged
 
 
 def test_reject_class_and_low_confidence_are_dropped(classifier, sample):
@@ -109,7 +132,8 @@ def test_a_cut_group_is_read_as_two_digits_as_one_or_not_at_all(classifier):
 
     def read(part_a: int, part_b: int, whole: int, whole_rest: float = 0.01) -> list[tuple[int, tuple]]:
         rows = np.stack([sure(part_a), sure(part_b), sure(whole, whole_rest)])  # the parts, then the whole
-        return [(d.label, d.box) for d in Reader(CountingClassifier(classifier, rows)).read(frame).digits]
+        reader = Reader(CountingClassifier(classifier, rows), ReadParams(second_look=0))  # the answers as given
+        return [(d.label, d.box) for d in reader.read(frame).digits]
 
     both = read(1, 7, reject)
     assert [label for label, _ in both] == [1, 7]
@@ -140,8 +164,9 @@ def test_a_tentative_cut_is_kept_only_when_the_uncut_pair_is_no_sure_digit(class
         out[2, (whole + 1) % n] += 0.05
         return out
 
-    assert [d.label for d in Reader(CountingClassifier(classifier, rows(reject))).read(frame).digits] == [4, 7]
-    assert [d.label for d in Reader(CountingClassifier(classifier, rows(0))).read(frame).digits] == [0]
+    as_given = ReadParams(second_look=0)
+    assert [d.label for d in Reader(CountingClassifier(classifier, rows(reject)), as_given).read(frame).digits] == [4, 7]
+    assert [d.label for d in Reader(CountingClassifier(classifier, rows(0)), as_given).read(frame).digits] == [0]
 
 
 @pytest.mark.parametrize("frame", [np.zeros((480, 640, 3), np.uint8), np.zeros((0, 0, 3), np.uint8), np.full((240, 320), 255, np.uint8)],
