@@ -158,10 +158,12 @@ class Reader:
         reject = self.classifier.reject_index
         if not len(probs) or not self.params.second_look:
             return probs
-        digit = np.delete(probs, reject, axis=1).max(axis=1) if reject is not None else probs.max(axis=1)
-        rejected = probs[:, reject] > digit if reject is not None else np.zeros(len(probs), bool)
-        doubt = np.flatnonzero(np.where(rejected, probs[:, reject] < self.params.second_look,
-                                        digit < self.params.min_confidence))
+        if reject is None:  # a classifier without "not a digit" doubts only its unsure digits
+            doubt = np.flatnonzero(probs.max(axis=1) < self.params.min_confidence)
+        else:
+            digit = np.delete(probs, reject, axis=1).max(axis=1)
+            doubt = np.flatnonzero(np.where(probs[:, reject] > digit, probs[:, reject] < self.params.second_look,
+                                            digit < self.params.min_confidence))
         if len(doubt):
             looks = self.classifier.predict(other_looks(batch[doubt])).reshape(len(LOOKS), len(doubt), -1)
             probs[doubt] = (probs[doubt] + looks.sum(axis=0)) / (1 + len(LOOKS))

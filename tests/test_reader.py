@@ -265,3 +265,21 @@ def test_opencv_threads_are_set_by_the_reader_unless_told_not_to(classifier):
         assert cv2.getNumThreads() == 3
     finally:
         cv2.setNumThreads(before)
+
+
+class NoReject(CountingClassifier):
+    """A classifier with digits only (as the benchmark's HOG + SVM and Tesseract), unsure of every crop."""
+
+    reject_index = None
+    labels = list(range(10))
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        row = np.full(10, 0.6 / 9)
+        row[5] = 0.4
+        return np.tile(row, (len(batch), 1)).astype(np.float32)
+
+
+def test_a_classifier_without_a_reject_class_gets_a_second_look_too(classifier, sample):
+    plain = NoReject(classifier)
+    assert Reader(plain).read(sample).digits == [] and plain.calls == 2
