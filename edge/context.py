@@ -114,7 +114,7 @@ def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.
     # three); a piece holding two digits or more is a number or a joined word, and its other crops count
     group = _shared(crops, pieces).argmax(axis=1) if len(pieces) else np.full(len(crops), -1)
     ids, counts = np.unique(group[: len(digit_boxes)], return_counts=True)
-    own = set(ids[counts == 1].tolist())
+    own = set(ids[counts == 1].tolist()) - {-1}  # -1: no pieces given
     letters: list[Box] = []
     for box, g in zip(other_boxes, group[len(digit_boxes) :]):
         if g not in own and not any(_overlaps(box, taken) for taken in list(digit_boxes) + letters):

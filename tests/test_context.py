@@ -83,3 +83,8 @@ def test_a_lone_digit_cut_in_pieces_or_a_line_through_a_number_is_no_word():
     number = [box_of(binary, 200, 20, 20, 40), box_of(binary, 224, 20, 20, 40)]
     rule = np.array([[190, 40, 80, 30, 400]])  # what is left of a ruled line running through both digits
     assert words_of_letters(number, [], np.vstack([pieces(binary), rule])) == [False, False]
+
+
+def test_without_pieces_the_crops_alone_decide():
+    digits, letters = [(100, 20, 20, 40)], [(124, 20, 20, 40), (148, 20, 20, 40)]
+    assert words_of_letters(digits, letters, np.zeros((0, 5), np.int64)) == [True]
