@@ -74,13 +74,13 @@ def _shared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             * np.clip(np.minimum(ay + ah, by + bh) - np.maximum(ay, by), 0, None))
 
 
-def _free_ink(pieces: np.ndarray, crops: np.ndarray, min_height: float, params: ContextParams) -> list[Box]:
-    """The pieces (x, y, w, h, pixels) that lie beside the crops, not across them, at least `min_height` high
-    and filling at least `letter_fill` of their box. A piece reaching into crops is a crop's own ink (a group cut
-    into several) or a line through them (the rest of a ruled line under pencil), no word beside them."""
+def _free_ink(pieces: np.ndarray, inside: np.ndarray, min_height: float, params: ContextParams) -> list[Box]:
+    """The pieces (x, y, w, h, pixels) that lie beside the crops, not across them (`inside`: each piece's area
+    inside crops), at least `min_height` high and filling at least `letter_fill` of their box. A piece reaching
+    into crops is a crop's own ink (a group cut into several) or a line through them (the rest of a ruled line
+    under pencil), no word beside them."""
     x, y, w, h, pixels = pieces.T
-    keep = (h >= min_height) & (pixels >= params.letter_fill * w * h)
-    keep &= _shared(pieces, crops).sum(axis=1) <= params.free_overlap * w * h
+    keep = (h >= min_height) & (pixels >= params.letter_fill * w * h) & (inside <= params.free_overlap * w * h)
     return [tuple(int(v) for v in row[:4]) for row in pieces[keep]]
 
 
@@ -90,13 +90,6 @@ def _neighbours(a: Box, b: Box, params: ContextParams) -> bool:
     overlap = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
     gap = max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
     return short >= params.height * tall and overlap >= params.line_overlap * short and gap <= params.gap * tall
-
-
-def _overlaps(a: Box, b: Box) -> bool:
-    """The boxes share at least half of the smaller one's area (a cut part and its uncut group)."""
-    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    return w > 0 and h > 0 and 2 * w * h >= min(a[2] * a[3], b[2] * b[3])
 
 
 def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.ndarray,
@@ -110,17 +103,23 @@ def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.
         return []
     pieces = np.asarray(pieces, np.int64).reshape(-1, 5)
     crops = np.asarray(list(digit_boxes) + list(other_boxes), np.int64).reshape(-1, 4)
+    n = len(digit_boxes)
+    in_pieces = _shared(crops, pieces)  # crops down, pieces across
     # a crop cut from the same piece of ink as a lone digit is that digit's own stroke (a long turned 5 cut in
     # three); a piece holding two digits or more is a number or a joined word, and its other crops count
-    group = _shared(crops, pieces).argmax(axis=1) if len(pieces) else np.full(len(crops), -1)
-    ids, counts = np.unique(group[: len(digit_boxes)], return_counts=True)
+    group = in_pieces.argmax(axis=1) if len(pieces) else np.full(len(crops), -1)
+    ids, counts = np.unique(group[:n], return_counts=True)
     own = set(ids[counts == 1].tolist()) - {-1}  # -1: no pieces given
-    letters: list[Box] = []
-    for box, g in zip(other_boxes, group[len(digit_boxes) :]):
-        if g not in own and not any(_overlaps(box, taken) for taken in list(digit_boxes) + letters):
-            letters.append(box)
+    # crops sharing half of the smaller one's area are one symbol (a cut part and its uncut group)
+    area = crops[:, 2] * crops[:, 3]
+    same = 2 * _shared(crops, crops) >= np.minimum.outer(area, area)
+    taken = list(range(n))
+    for i in range(n, len(crops)):
+        if group[i] not in own and not same[i, taken].any():
+            taken.append(i)
+    letters: list[Box] = [tuple(int(v) for v in crops[i]) for i in taken[n:]]
     if len(pieces):
-        letters += _free_ink(pieces, crops, params.height * min(h for *_, h in digit_boxes), params)
+        letters += _free_ink(pieces, in_pieces.sum(axis=0), params.height * min(h for *_, h in digit_boxes), params)
     letters = [b for b in letters if b[2] >= params.letter_width * b[3]]
     symbols = list(digit_boxes) + letters
     parent = list(range(len(symbols)))
