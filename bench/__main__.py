@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from pathlib import Path
+
+from bench import command_line
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     from edge.classify import ModelError
     from train.data import DataError
 
-    command = "python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = command_line("bench", argv)
     try:
         results = benchmark(Options(args.data, tuple(args.models), args.out, args.quick, args.seed, args.realdev,
                                     args.note, command))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bench import command_line
 from edge.classify import BATCH_SIZES, Classifier, load_interpreter
 
 
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"batching: {error}", file=sys.stderr)
         return 1
     interpreter = Classifier(model, args.threads, batch_sizes=(1,)).interpreter_name
-    command = " ".join(["python -m bench.batching", *(sys.argv[1:] if argv is None else argv)])
+    command = command_line("bench.batching", argv)
     print(markdown(results, f"`{command}` — {interpreter}, NumPy {np.__version__}, {args.threads} thread(s), "
                             f"median (min–max) of {params.rounds} rounds of {params.frames} frames; load average "
                             f"{load:.1f} → {os.getloadavg()[0]:.1f}"))

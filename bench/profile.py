@@ -18,6 +18,8 @@ from types import ModuleType
 
 import numpy as np
 
+from bench import command_line
+
 Stage = tuple[str, object, str]  # (row name, the module or object the reader reaches it through, attribute)
 
 
@@ -208,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         images = [camera_frame(digits, i, params.seed, (width, height)).image for i in indices]
         results.append(profile_size(reader, images, params))
         print(f"{width}x{height}: {results[-1]['total_ms'][1]:.1f} ms per frame", file=sys.stderr)
-    command = " ".join(["python -m bench.profile", *(sys.argv[1:] if argv is None else argv)])
+    command = command_line("bench.profile", argv)
     print(markdown(results, f"`{command}` — {machine()}, {reader.classifier.interpreter_name}, "
                             f"{args.threads} interpreter thread(s), direct_side {reader.params.scale.direct_side}; load average "
                             f"{load:.1f} → {os.getloadavg()[0]:.1f}. ms per frame, median over {params.repeats} repeats"))

@@ -19,7 +19,6 @@ import http.client
 import itertools
 import json
 import os
-import shlex
 import socket
 import struct
 import subprocess
@@ -34,6 +33,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from bench import command_line
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "edge" / "samples" / "sample.jpg"
@@ -337,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     params = QUICK if args.quick else FULL
     params = replace(params, frames=args.frames or params.frames, requests=args.requests or params.requests)
     env = dict(e.split("=", 1) for e in args.env)
-    command = "python -m bench.soak " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = command_line("bench.soak", argv)
     from bench.run import machine
 
     start = time.perf_counter()
