@@ -281,8 +281,9 @@ def _entangled(boxes: np.ndarray, lines: np.ndarray, unit: float, params: Segmen
 def _pieces(binary: np.ndarray, ink: np.ndarray, unit: float,
             params: SegmentParams) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """8-connected components worth joining: label count, label image, the kept labels, their boxes
-    (x0, y0, x1, y1) and their pixel counts. Kept: not a speck, and some pixel above the high threshold (hysteresis). Only the
-    few big pieces are checked for strong ink, each in its own box (not a full-frame mask and lookup)."""
+    (x0, y0, x1, y1) and their pixel counts. Kept: not a speck, and some pixel above the high threshold
+    (hysteresis). Only the few big pieces are checked for strong ink, each in its own box (not a full-frame
+    mask and lookup)."""
     # Grana's labels without stats, and the boxes from the components' outer borders instead: a third
     # faster. A border walks every column and row its component spans, so a short border is a speck.
     count, labels = cv2.connectedComponentsWithAlgorithm(binary, 8, cv2.CV_32S, cv2.CCL_GRANA)
