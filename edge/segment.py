@@ -34,7 +34,10 @@ class SegmentParams:
     # with "auto", light ink needs the local contrast's skewness above this: a page of writing is skewed far
     # to one side (-2 to -35 dark, +47 for MNIST itself), a blank or faint page is not (-1.3 to +1): dark ink
     light_skew: float = 2.0
-    dark_ground: int = 100  # ...or any skew to the bright side on a ground darker than this (a board, MNIST)
+    # ...or any skew to the bright side on a ground darker than this (a board, MNIST). The ground is the frame's
+    # `ground_percentile` brightness: a shadow over most of a page leaves its lit part, a board is dark throughout
+    dark_ground: int = 100
+    ground_percentile: float = 75.0
     background_width: int = 160  # the paper's brightness is estimated on a frame shrunk to this width, pixels
     background_kernel: float = 0.12  # closing size: wider than the thickest stroke (digits up to 1/2 frame)
     noise_blur: int = 3  # Gaussian kernel (pixels, odd; 0: off) against sensor noise before thresholding
@@ -49,7 +52,7 @@ class SegmentParams:
     noise_low: float = 3.0
     noise_high: float = 6.0
     faint_floor: int = 10
-    faint_contrast: float = 8.0  # ...and only when the strong ink stands this many noise spreads above the paper
+    faint_contrast: float = 6.0  # ...and only when the strong ink stands this many noise spreads above the paper
     faint_min: int = 30  # ...and at least this far (a blank page's grain and light fall-off reach about 23)
     # -- ruled / squared paper lines --
     line_scale: float = 0.5  # lines are searched on the binary ink shrunk by this factor (speed, tilt)
@@ -188,7 +191,8 @@ def _light_ink(small: np.ndarray, kernel: int, params: SegmentParams) -> bool:
     square = contrast * contrast
     spread = float(square.mean()) ** 1.5
     skew = float(np.dot(square, contrast)) / len(contrast) / spread if spread > 0 else 0.0  # ** 3 is 30x slower
-    return skew > params.light_skew or (skew > 0 and float(np.median(small)) < params.dark_ground)
+    return skew > params.light_skew or (skew > 0 and float(np.percentile(small, params.ground_percentile))
+                                        < params.dark_ground)
 
 
 def _remove_lines(binary: np.ndarray, unit: float, params: SegmentParams) -> tuple[np.ndarray, np.ndarray]:

@@ -411,3 +411,19 @@ def test_a_blank_page_is_dark_ink_and_holds_no_candidates():
     assert not light_ink(page)
     assert thresholds(ink_map(page)) == DEFAULT  # no ink stands out: the set thresholds stay
     assert find_candidates(page) == []
+
+
+def test_a_page_mostly_in_shadow_is_still_dark_ink():
+    """A shadow's soft edge tips the skew a little to the bright side, and the shadow makes the median pixel
+    dark: the ground is judged on the frame's brighter quarter, which a shadow leaves lit (a board has none)."""
+    sheet = Sheet()
+    row_of_digits(sheet, [3, 5, 8], 40, 60, 60, 30)
+    page = sheet.photo(paper=210, darkness=0.15, noise=3, color=False).astype(np.float32)
+    h, w = page.shape
+    y, x = np.mgrid[:h, :w]
+    page = np.clip(page * (1 - 0.6 / (1 + np.exp(-(x + 0.5 * y - 0.45 * w) / 4))), 0, 255).astype(np.uint8)
+    assert np.median(page) < DEFAULT.dark_ground < np.percentile(page, DEFAULT.ground_percentile)
+    assert not light_ink(page)
+    assert light_ink(page, SegmentParams(ground_percentile=50))  # judged on the median pixel, as it once was
+    found = [c.box for c in find_candidates(page)]
+    assert all(max(iou(box, g) for g in found) >= 0.7 for box in sheet.boxes)
