@@ -241,7 +241,6 @@ def _wider_than_line(binary: np.ndarray, line: np.ndarray, across: tuple[int, in
         if cv2.countNonZero(line & opened(thick)) <= params.line_wide_share * total:
             break
     return opened(thick + 1)  # a pixel of slack: a tilted line is a pixel thicker where it steps
-    return binary & ~lines, lines
 
 
 def _group_boxes(boxes: np.ndarray, member: np.ndarray, n: int) -> np.ndarray:
