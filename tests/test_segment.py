@@ -427,3 +427,19 @@ def test_a_page_mostly_in_shadow_is_still_dark_ink():
     assert light_ink(page, SegmentParams(ground_percentile=50))  # judged on the median pixel, as it once was
     found = [c.box for c in find_candidates(page)]
     assert all(max(iou(box, g) for g in found) >= 0.7 for box in sheet.boxes)
+
+
+def test_a_dark_band_along_the_frame_edge_is_no_digit_but_a_digit_standing_on_it_is():
+    """A shadow or the desk at the frame's edge leaves ink along the edge (read as a confident "1"); a whole
+    digit touches the edge only with a stroke's end, as a "1" standing on it or a "7" hanging from it."""
+    sheet = Sheet()
+    row_of_digits(sheet, [3, 5], 60, 200, 200, 40)
+    one, seven = digit(index_of(1), 70), digit(index_of(7), 70)
+    sheet.draw(one, 450, H - one.shape[0])
+    sheet.draw(seven, 540, 0)
+    page = sheet.photo(color=False).astype(np.float32)
+    band = np.zeros_like(page)
+    band[150:290, :16] = 1
+    page = np.clip(page * (1 - 0.5 * cv2.GaussianBlur(band, (0, 0), 2)), 0, 255).astype(np.uint8)
+    assert len(find_candidates(page, SegmentParams(border_contact=1.01))) == len(sheet.boxes) + 1  # the band
+    assert_matches(find_candidates(page), sheet.boxes)
