@@ -158,6 +158,14 @@ def summary(runs: dict[str, dict[str, list[ImageResult]]], folder: Path, images:
     }
 
 
+def add_degraded(section: dict, images: list[RealImage], name: str, reader) -> None:
+    """Add the upright images' figures under generated camera degradations (`bench.degrade`) to `section`."""
+    from bench.degrade import read_degraded
+
+    section["degraded_reader"] = name
+    section["degraded"] = {k: s.to_dict() for k, s in read_degraded(images, oriented(reader, 0)).items()}
+
+
 def pct(value) -> str:
     return "-" if value is None else f"{100 * value:.1f} %"
 
@@ -187,6 +195,12 @@ def markdown(section: dict) -> str:
                                                          for n, o in columns])
         lines += [f"Read accuracy per {title}:", "",
                   table([title, "digits"] + [f"{n} ({o})" for n, o in columns], rows), ""]
+    if section.get("degraded"):
+        rows = [[name, str(f["truth"]), pct(f["accuracy"]), pct(f["recall"]), pct(f["precision"])]
+                for name, f in section["degraded"].items()]
+        lines += [f"The upright images as worse cameras would have taken them (`bench/degrade.py`), "
+                  f"{section['degraded_reader']}, orientation 0:", "",
+                  table(["capture", "digits", "read accuracy", "recall", "precision"], rows), ""]
     return "\n".join(lines)
 
 
@@ -215,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="comma-separated: auto and/or 0, 90, 180, 270 (default auto,0)")
     parser.add_argument("--min-confidence", type=float, default=None, help="the reader's threshold (default: its own)")
     parser.add_argument("--rapidocr", action="store_true", help="also read with RapidOCR (pip install -e '.[bench-ocr]')")
+    parser.add_argument("--degrade", action="store_true",
+                        help="also read the upright images shrunk, blurred, noisy, shaded, enlarged (bench/degrade.py)")
     parser.add_argument("--verbose", action="store_true", help="one line per image on stderr")
     parser.add_argument("--pictures", type=Path, help="write each image with an error, annotated, to this folder")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
@@ -239,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
             readers["rapidocr"] = ocr.RapidOcr()
         runs = run(images, readers, orientations, args.verbose)
         section = summary(runs, args.folder, images)
+        if args.degrade:
+            add_degraded(section, images, *next(iter(readers.items())))
         if args.pictures:
             first = next(iter(runs.values()))
             pictures(next(iter(first.values())), args.pictures)

@@ -160,6 +160,7 @@ def real_images(folder: Path | None, readers: dict, default: str, out: Path, lef
             runs.update(realdev.run(images, {name: reader}, ("auto", 0)))
             bar.update(2)
     section = realdev.summary(runs, folder, images)
+    realdev.add_degraded(section, images, default, readers[default])
     paths = realdev.pictures(runs[default]["auto"], out / "realdev")
     section["pictures"] = [str(p.relative_to(out)) for p in paths]
     return section
