@@ -39,3 +39,34 @@ def png_header() -> Callable[[int, int], bytes]:
         return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + ihdr + struct.pack(">I", zlib.crc32(ihdr))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def realdev_folder(tmp_path_factory, mnist_sample):
+    """A labelled folder like ../shared/realdev, made here: three images, two upright frames from two sources
+    and the second turned a quarter (as the set's page)."""
+    import json
+
+    import cv2
+
+    from bench.frames import MnistTestSet, make_frame
+    from edge.reader import unrotate_box
+
+    root = tmp_path_factory.mktemp("realdev")
+    (root / "images").mkdir()
+    digits = MnistTestSet(mnist_sample[2], mnist_sample[3])
+    entries = []
+    for name, suite, index, repo, capture, turn in (("a.png", "even", 0, "x/one", "scan", 0),
+                                                     ("b.jpg", "even", 1, "y/two", "phone_photo", 0),
+                                                     ("c.png", "even", 1, "y/two", "phone_photo", 90)):
+        frame = make_frame(digits, suite, index, seed=5)
+        image, boxes = frame.image, [t.box for t in frame.digits]
+        if turn:  # stored turned 90 degrees clockwise: turning it 90 counter-clockwise makes it upright
+            boxes = [unrotate_box(b, 270, image.shape[1::-1]) for b in boxes]  # shape of the turned image
+            image = cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
+        cv2.imwrite(str(root / "images" / name), image)
+        entries.append({"file": name, "width": image.shape[1], "height": image.shape[0], "repo": repo,
+                        "capture": capture, "rotation_ccw_to_upright_deg": turn,
+                        "digits": [{"label": t.label, "box": list(b)} for t, b in zip(frame.digits, boxes)]})
+    (root / "labels.json").write_text(json.dumps(entries))
+    return root

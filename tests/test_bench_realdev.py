@@ -1,42 +1,17 @@
 """The real-image scorer on a small labelled folder made here (never ../shared): loading, matching, figures per
-subset, source and capture, pictures, the skip note and the command line."""
+subset, source and capture, pictures, the skip note and the command line (`realdev_folder`: conftest)."""
 import json
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 
 from bench import realdev
-from bench.frames import MnistTestSet, make_frame
 from bench.run import real_images
 from edge.group import Digit
-from edge.reader import Reading, unrotate_box
+from edge.reader import Reading
 
 MODEL = Path(__file__).resolve().parent.parent / "edge" / "models" / "digits_int8.tflite"
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory, mnist_sample):
-    """Three images: two upright frames from two sources, and the second turned a quarter (as the set's page)."""
-    root = tmp_path_factory.mktemp("realdev")
-    (root / "images").mkdir()
-    digits = MnistTestSet(mnist_sample[2], mnist_sample[3])
-    entries = []
-    for name, suite, index, repo, capture, turn in (("a.png", "even", 0, "x/one", "scan", 0),
-                                                     ("b.jpg", "even", 1, "y/two", "phone_photo", 0),
-                                                     ("c.png", "even", 1, "y/two", "phone_photo", 90)):
-        frame = make_frame(digits, suite, index, seed=5)
-        image, boxes = frame.image, [t.box for t in frame.digits]
-        if turn:  # stored turned 90 degrees clockwise: turning it 90 counter-clockwise makes it upright
-            boxes = [unrotate_box(b, 270, image.shape[1::-1]) for b in boxes]  # shape of the turned image
-            image = cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
-        cv2.imwrite(str(root / "images" / name), image)
-        entries.append({"file": name, "width": image.shape[1], "height": image.shape[0], "repo": repo,
-                        "capture": capture, "rotation_ccw_to_upright_deg": turn,
-                        "digits": [{"label": t.label, "box": list(b)} for t, b in zip(frame.digits, boxes)]})
-    (root / "labels.json").write_text(json.dumps(entries))
-    return root
 
 
 class Echo:
@@ -59,17 +34,17 @@ class Echo:
         return Reading(digits, [], 0, frame.shape[:2])
 
 
-def test_load_reads_every_labelled_image(folder):
-    images = realdev.load(folder)
+def test_load_reads_every_labelled_image(realdev_folder):
+    images = realdev.load(realdev_folder)
     assert [i.file for i in images] == ["a.png", "b.jpg", "c.png"]
     assert [i.rotation for i in images] == [0, 0, 90] and images[0].source == "x/one"
     assert all(len(i.digits) >= 1 and len(i.digits[0][1]) == 4 for i in images)
 
 
-def test_figures_per_subset_source_and_capture(folder):
-    images = realdev.load(folder)
+def test_figures_per_subset_source_and_capture(realdev_folder):
+    images = realdev.load(realdev_folder)
     runs = realdev.run(images, {"echo": Echo(images)}, ("auto",))
-    section = realdev.summary(runs, folder, images)
+    section = realdev.summary(runs, realdev_folder, images)
     f = section["readers"]["echo"]["auto"]
     n_a, n_b, n_c = (len(i.digits) for i in images)
     assert f["all"]["truth"] == n_a + n_b + n_c and f["upright"]["truth"] == n_a + n_b
@@ -87,8 +62,8 @@ def test_matching_is_the_sets_rule():
     assert realdev.score_frame(truth, loose, params=realdev.MATCH).correct == 1
 
 
-def test_pictures_are_written_for_images_with_errors(folder, tmp_path):
-    images = realdev.load(folder)
+def test_pictures_are_written_for_images_with_errors(realdev_folder, tmp_path):
+    images = realdev.load(realdev_folder)
     results = realdev.run(images, {"echo": Echo(images)}, (0,))["echo"]["0"]
     paths = realdev.pictures(results, tmp_path / "pics")
     assert [p.name for p in paths] == ["b.jpg"] and cv2.imread(str(paths[0])) is not None
@@ -110,8 +85,8 @@ def test_a_broken_folder_is_one_line(tmp_path, capsys):
         realdev.load(tmp_path)
 
 
-def test_the_command_reads_with_the_model(folder, capsys):
-    assert realdev.main([str(folder), "--model", str(MODEL), "--orientation", "auto,0", "--verbose"]) == 0
+def test_the_command_reads_with_the_model(realdev_folder, capsys):
+    assert realdev.main([str(realdev_folder), "--model", str(MODEL), "--orientation", "auto,0", "--verbose"]) == 0
     out, err = capsys.readouterr()
     assert "| int8 | auto |" in out and "| int8 | 0 |" in out and "c.png" in err
     assert len([line for line in err.splitlines() if "right" in line]) == 6  # one line per image and orientation
