@@ -101,7 +101,7 @@ class SegmentParams:
     # touching the frame edge along this share of its own side there: a shadow, a page edge or a mark running
     # off the frame (a whole digit touches the edge at a stroke's end, if at all)
     border_contact: float = 0.5
-    border_side: float = 0.8
+    border_side: float = 0.8  # ...a side at least this * the other (a "1" on the edge touches it with its short side)
     stroke_elongation: float = 12.0  # ink whose moment ellipse is this many times longer than wide: a thin stroke...
     stroke_length: float = 1.8  # ...and one longer than this * the median candidate is a rule or a line, not a 1
     hairline_elongation: float = 18.0  # a stroke this elongated is a line when it is longer than...
@@ -533,8 +533,7 @@ def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tu
             part[:, a:b] = own[:, a:b]
             rest = other | (own & ~part)
         cand = _candidate(part, rest, patch_ink, origin, params)
-        if (cand is not None and _plausible(cand.box, frame_size, min_size, params)
-                and not _runs_off_frame(cand, frame_size, params)):
+        if cand is not None and _plausible(cand, frame_size, min_size, params):
             out.append(cand)
     if len(spans) == 2 and len(out) == 2:
         whole = _candidate(own, other, patch_ink, origin, params)
@@ -562,25 +561,20 @@ def _candidate(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin
     return Candidate(box=box, ink=(stretched + 0.5).astype(np.uint8))
 
 
-def _runs_off_frame(cand: Candidate, frame_size: tuple[int, int], params: SegmentParams) -> bool:
-    """Does the candidate's ink lie along a frame edge for `border_contact` of its side there, a side not much
-    shorter than the other (a "1" standing on the edge touches it with its whole, narrow foot)?"""
+def _plausible(cand: Candidate, frame_size: tuple[int, int], min_size: float, params: SegmentParams) -> bool:
+    """The shape rules: big enough, not huge, not line-like, not a page border along the frame edge, and no ink
+    lying along a frame edge for `border_contact` of its side there, a side not much shorter than the other (a
+    "1" standing on the edge touches it with its whole, narrow foot)."""
     x, y, w, h = cand.box
-    fw, fh = frame_size
-    edges = [(x == 0 and h >= params.border_side * w, cand.ink[:, 0]),
-             (x + w == fw and h >= params.border_side * w, cand.ink[:, -1]),
-             (y == 0 and w >= params.border_side * h, cand.ink[0]),
-             (y + h == fh and w >= params.border_side * h, cand.ink[-1])]
-    return any(on and np.count_nonzero(line) >= params.border_contact * len(line) for on, line in edges)
-
-
-def _plausible(box: tuple[int, int, int, int], frame_size: tuple[int, int], min_size: float,
-               params: SegmentParams) -> bool:
-    """The shape rules: big enough, not huge, not line-like, not a page border along the frame edge."""
-    x, y, w, h = box
     fw, fh = frame_size
     if max(w, h) < min_size or h > params.max_height * fh or w > params.max_aspect * h:
         return False
     on_edge_x = x == 0 or x + w == fw
     on_edge_y = y == 0 or y + h == fh
-    return not ((on_edge_x and h > params.border_span * fh) or (on_edge_y and w > params.border_span * fw))
+    if (on_edge_x and h > params.border_span * fh) or (on_edge_y and w > params.border_span * fw):
+        return False
+    edges = [(x == 0 and h >= params.border_side * w, cand.ink[:, 0]),
+             (x + w == fw and h >= params.border_side * w, cand.ink[:, -1]),
+             (y == 0 and w >= params.border_side * h, cand.ink[0]),
+             (y + h == fh and w >= params.border_side * h, cand.ink[-1])]
+    return not any(on and np.count_nonzero(line) >= params.border_contact * len(line) for on, line in edges)
