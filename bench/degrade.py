@@ -14,6 +14,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from bench.camera import add_noise, motion_kernel
 from bench.realdev import MATCH, RealImage, read_pixels
 from bench.score import SuiteScore, score_frame, summarize
 
@@ -45,14 +46,15 @@ def fit_side(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
     return cv2.resize(image, None, fx=factor, fy=factor, interpolation=interpolation), factor
 
 
-def motion_blur(image: np.ndarray, length: int) -> np.ndarray:
-    kernel = np.zeros((length, length), np.float32)
-    kernel[length // 2] = 1.0 / length
-    return cv2.filter2D(image, -1, kernel)
+def motion_blur(image: np.ndarray, length: float) -> np.ndarray:
+    """A horizontal smear, with the generator's own streak kernel."""
+    return cv2.filter2D(image, -1, motion_kernel(length, 0.0), borderType=cv2.BORDER_REPLICATE)
 
 
 def noise_and_jpeg(image: np.ndarray, sigma: float, quality: int, seed: int = 0) -> np.ndarray:
-    noisy = np.clip(image + np.random.default_rng(seed).normal(0, sigma, image.shape), 0, 255).astype(np.uint8)
+    noisy = image.astype(np.float32)
+    add_noise(noisy, np.random.default_rng(seed), sigma)
+    noisy = np.clip(noisy, 0, 255).astype(np.uint8)
     return cv2.imdecode(cv2.imencode(".jpg", noisy, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
 
 
