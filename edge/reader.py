@@ -13,7 +13,7 @@ from typing import Union
 import cv2
 import numpy as np
 
-from edge import context, group, scale, segment
+from edge import context, group, layout, scale, segment
 from edge.classify import Classifier
 from edge.group import Digit, Number
 from edge.normalize import LOOKS, other_looks, to_mnist_batch
@@ -21,6 +21,9 @@ from edge.normalize import LOOKS, other_looks, to_mnist_batch
 Box = tuple[int, int, int, int]
 Orientation = Union[int, str]  # 0, 90, 180, 270 or "auto"
 TURNS = (0, 90, 180, 270)  # also the order of preference when two turns read equally well
+# the turns worth reading when the writing's lines run along the frame's rows or columns (`edge.layout`), and
+# those among them that need no margin; when the layout does not tell, every turn, and only upright is favoured
+AXIS_TURNS = {"rows": ((0, 180), (0,)), "columns": ((90, 270, 0), (90, 270)), None: (TURNS, (0,))}
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,15 @@ class ReadParams:
     # is read again under small changes of framing (`normalize.LOOKS`) and the probabilities averaged: an
     # unusual hand that one framing puts on the fence (0 = never). 2 crops in 365 on camera frames.
     second_look: float = 0.9
-    orientation: Orientation = 0  # degrees the frame is turned clockwise before reading, or "auto" (4x the work)
-    # with "auto", a turn is chosen over the upright frame only when its digits score this many times the
-    # upright's (score: the sum of the digits' confidences): most pages are upright, and a few digits read as
-    # well upside down (0, 1, 8, 6/9) or on their side, so a close call keeps the frame as it is
+    orientation: Orientation = 0  # degrees the frame is turned clockwise before reading, or "auto" (2-4x the work)
+    # with "auto", the way the candidates line up picks the axis first (`edge.layout`: lines along the rows
+    # leave upright and upside down, along the columns the two quarter turns). A turn the layout does not favour
+    # is chosen only when its digits score this many times the best favoured one's (score: the sum of the
+    # digits' confidences): most pages are upright, and a few digits read as well upside down (0, 1, 8, 6/9) or
+    # on their side, so a close call keeps the favoured turn
     turn_margin: float = 1.5
     turn_min_digits: int = 4  # ...and reads at least this many digits (a short number cannot tell a 6 from a 9)
+    layout: layout.LayoutParams = layout.DEFAULT
     # OpenCV's worker threads for the whole process (None: leave them alone). Its parallel loops cost more than
     # they save on a 640x480 frame: segmentation took 3.1 ms with 2 threads on 2 idle cores, 2.1 ms with 1
     opencv_threads: int | None = 1
@@ -224,12 +230,18 @@ class Reader:
         shape = frame.shape[:2]
         if frame.size == 0:
             return Reading([], [], 0, shape)
-        turns = TURNS if self.params.orientation == "auto" else (self.params.orientation,)
-
         start = time.perf_counter()
         small, plan = scale.working_image(frame, self.params.scale, self.params.segment)
         factor, seg = plan.factor, plan.segment_params(self.params.segment)
-        segmented_turns = {turn: segment.segment(rotate(small, turn), seg, plan.unit) for turn in turns}
+        first = 0 if self.params.orientation == "auto" else self.params.orientation
+        segmented_turns = {first: segment.segment(rotate(small, first), seg, plan.unit)}
+        turns, favoured = (first,), (first,)
+        if self.params.orientation == "auto":
+            # a group counts uncut: a digit on its side looks like two touching digits to the cutter
+            uncut = {id(c.whole or c): c.whole or c for c in segmented_turns[0].candidates}
+            axis = layout.line_axis([c.box for c in uncut.values()], self.params.layout)
+            turns, favoured = AXIS_TURNS[axis]
+            segmented_turns.update({t: segment.segment(rotate(small, t), seg, plan.unit) for t in turns if t})
         found = {turn: with_wholes(segmented_turns[turn].candidates) for turn in turns}
         segmented = time.perf_counter()
         patches = [c.ink for turn in turns for c in found[turn]]
@@ -243,7 +255,7 @@ class Reader:
             digits = self._alone(self._digits(mine, found[turn]), mine, found[turn], segmented_turns[turn])
             offset += count
             score = sum(d.confidence for d in digits)  # mean confidence weighted by how many were read
-            if turn != turns[0]:
+            if turn not in favoured:
                 score = score / self.params.turn_margin if len(digits) >= self.params.turn_min_digits else -1.0
             if score > best_score:
                 best_turn, best_digits, best_score = turn, digits, score
