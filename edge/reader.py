@@ -35,6 +35,10 @@ class ReadParams:
     # is read again under small changes of framing (`normalize.LOOKS`) and the probabilities averaged: an
     # unusual hand that one framing puts on the fence (0 = never). 2 crops in 365 on camera frames.
     second_look: float = 0.9
+    # a *tentative* cut (`segment.Candidate.tentative`: two touching digits of different heights, or one digit
+    # with a long arm) keeps its uncut group when that group is a sure digit reading at least this share of its
+    # weaker part's confidence; a firm cut keeps it only when it reads more surely than that part
+    tentative_share: float = 0.8
     orientation: Orientation = 0  # degrees the frame is turned clockwise before reading, or "auto" (2-4x the work)
     # with "auto", the way the candidates line up picks the axis first (`edge.layout`: lines along the rows
     # leave upright and upside down, along the columns the two quarter turns). A turn the layout does not favour
@@ -200,7 +204,9 @@ class Reader:
                 keep += [i] if sure[i] and id(c) not in parts_of else []
             elif i == parts_of[id(c.whole)][0]:  # a group is decided once, at its first part
                 parts, whole = parts_of[id(c.whole)], row[id(c.whole)]
-                doubt = sure[whole] and (c.tentative or confidence[whole] > confidence[parts].min())
+                weaker = confidence[parts].min()
+                doubt = sure[whole] and (confidence[whole] >= self.params.tentative_share * weaker if c.tentative
+                                         else confidence[whole] > weaker)
                 split = sure[parts].all() and not doubt
                 keep += parts if split else [whole] if sure[whole] else []
         labels = self.classifier.labels

@@ -145,9 +145,10 @@ def test_a_cut_group_is_read_as_two_digits_as_one_or_not_at_all(classifier):
     assert [label for label, _ in read(1, 7, 4, whole_rest=0.02)] == [1, 7]  # less surely: two
 
 
-def test_a_tentative_cut_is_kept_only_when_the_uncut_pair_is_no_sure_digit(classifier):
+def test_a_tentative_cut_is_kept_only_when_the_uncut_pair_is_no_clearly_sure_digit(classifier):
     """A loose cut (two touching digits of different heights) splits only when the pair itself is not read
-    as a digit: a sure whole wins even when its parts read more surely (a firm cut would split then)."""
+    as a digit, or only barely: a whole sure enough wins even when its parts read more surely (a firm cut
+    would split then), a whole just over the threshold beside two sure parts does not."""
     from test_segment import Sheet, touching_pair
 
     sheet = Sheet()
@@ -156,17 +157,22 @@ def test_a_tentative_cut_is_kept_only_when_the_uncut_pair_is_no_sure_digit(class
     assert [d.label for d in Reader(classifier).read(frame).digits] == [4, 7]
     n, reject = len(classifier.labels), classifier.reject_index
 
-    def rows(whole: int) -> np.ndarray:
+    def rows(whole: int, doubt: float = 0.05) -> np.ndarray:
         out = np.full((3, n), 0.01)
         for row, label in zip(out, (4, 7, whole)):
             row[label] = 1 - 0.01 * (n - 1)
-        out[2, whole] -= 0.05  # the whole is less sure than its parts
-        out[2, (whole + 1) % n] += 0.05
+        out[2, whole] -= doubt  # the whole is less sure than its parts
+        out[2, (whole + 1) % n] += doubt
         return out
 
     as_given = ReadParams(second_look=0)
-    assert [d.label for d in Reader(CountingClassifier(classifier, rows(reject)), as_given).read(frame).digits] == [4, 7]
-    assert [d.label for d in Reader(CountingClassifier(classifier, rows(0)), as_given).read(frame).digits] == [0]
+
+    def labels(rows: np.ndarray) -> list[int]:
+        return [d.label for d in Reader(CountingClassifier(classifier, rows), as_given).read(frame).digits]
+
+    assert labels(rows(reject)) == [4, 7]
+    assert labels(rows(0)) == [0]
+    assert labels(rows(0, doubt=0.35)) == [4, 7]  # the whole at 0.55 beside parts at 0.90
 
 
 @pytest.mark.parametrize("frame", [np.zeros((480, 640, 3), np.uint8), np.zeros((0, 0, 3), np.uint8), np.full((240, 320), 255, np.uint8)],
