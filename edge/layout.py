@@ -25,6 +25,10 @@ class LayoutParams:
     size_ratio: float = 2.0  # ...and neither is more than this many times taller (across the line) than the other
     min_members: int = 3  # an axis needs at least this many candidates with a neighbour along it...
     dominance: float = 1.5  # ...and this many times as many as the other axis has
+    # boxes side by side at most this many pixels apart, sharing `overlap` of the smaller height, are one glyph:
+    # the parts the touching-digit cutter makes of one group (a "1" on its side cut in three) would line up
+    # along the rows whichever way the page is turned
+    touch_gap: int = 1
 
 
 DEFAULT = LayoutParams()
@@ -43,13 +47,30 @@ def _linked(boxes: np.ndarray, params: LayoutParams) -> int:
     return int(near.any(axis=1).sum())
 
 
+def glyphs(boxes: np.ndarray, params: LayoutParams = DEFAULT) -> np.ndarray:
+    """The boxes (rows of x, y, w, h) with those touching side by side (`touch_gap`) merged into one."""
+    x0, y0 = boxes[:, 0], boxes[:, 1]
+    x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
+    shared = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
+    gap = np.maximum(x0[:, None], x0[None]) - np.minimum(x1[:, None], x1[None])
+    touch = (gap <= params.touch_gap) & (shared >= params.overlap * np.minimum.outer(boxes[:, 3], boxes[:, 3]))
+    group = np.arange(len(boxes))
+    for i, j in zip(*np.nonzero(np.triu(touch, 1))):  # each touching pair joins its two groups
+        a, b = group[i], group[j]
+        group[group == max(a, b)] = min(a, b)
+    out = [(x0[m].min(), y0[m].min(), x1[m].max() - x0[m].min(), y1[m].max() - y0[m].min())
+           for m in (group == g for g in np.unique(group))]
+    return np.asarray(out, np.int64).reshape(-1, 4)
+
+
 def line_axis(boxes: list[Box], params: LayoutParams = DEFAULT) -> Optional[str]:
     """"rows" when the boxes line up side by side along the frame's rows (an upright or upside-down page),
     "columns" when they line up along its columns (a page turned a quarter turn), None when they do not tell
-    (isolated digits, too few candidates, a grid as dense one way as the other)."""
+    (isolated digits, too few candidates, a grid as dense one way as the other). Boxes touching side by side
+    count as one glyph (`glyphs`)."""
     if len(boxes) < params.min_members:
         return None
-    b = np.asarray(boxes, np.int64).reshape(-1, 4)
+    b = glyphs(np.asarray(boxes, np.int64).reshape(-1, 4), params)
     rows, columns = _linked(b, params), _linked(b[:, [1, 0, 3, 2]], params)
     if rows >= params.min_members and rows >= params.dominance * columns:
         return "rows"

@@ -243,9 +243,7 @@ class Reader:
         segmented_turns = {first: segment.segment(rotate(small, first), seg, plan.unit)}
         turns, favoured = (first,), (first,)
         if self.params.orientation == "auto":
-            # a group counts uncut: a digit on its side looks like two touching digits to the cutter
-            uncut = {id(c.whole or c): c.whole or c for c in segmented_turns[0].candidates}
-            axis = layout.line_axis([c.box for c in uncut.values()], self.params.layout)
+            axis = layout.line_axis([c.box for c in segmented_turns[0].candidates], self.params.layout)
             turns, favoured = AXIS_TURNS[axis]
             segmented_turns.update({t: segment.segment(rotate(small, t), seg, plan.unit) for t in turns if t})
         found = {turn: with_wholes(segmented_turns[turn].candidates) for turn in turns}
