@@ -9,8 +9,9 @@ for a digit, letters joined into a blob). A comma, a dash, a dot or the dots of 
 
 That catches a look-alike touching a letter nobody read. In a word of print letters ("Stars", "gods") several
 letters are crops of their own, and some of them are read as digits too: so symbols standing closer than
-writers space words are chained into words (`words_of_letters`), and a word with more letters than digits is a
-word, its "digits" letters. A number with one badly written digit the model doubts keeps its other digits.
+writers space words are chained into words (`words_of_letters`), and a word with more letters than digits (or
+as many, two or more) is a word, its "digits" letters. A number with one badly written digit the model doubts
+keeps its other digits.
 """
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ class ContextParams:
     letter_width: float = 0.25  # narrower crops and pieces are no letters: a dotted or ruled line cut into pieces
     letter_fill: float = 0.08  # uncropped ink filling less of its box is a long line or a loop, no word
     free_overlap: float = 0.1  # uncropped ink with more of its box inside crops runs through them, no word
+    # a chain with as many letters as digits is a word too when it holds this many letters or more ("Bo" stays
+    # a tie: a digit beside one mark, or a number with one doubted digit, keeps its digits)
+    tie_letters: int = 2
 
 
 DEFAULT = ContextParams()
@@ -94,7 +98,8 @@ def _neighbours(a: Box, b: Box, params: ContextParams) -> bool:
 
 def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.ndarray,
                      params: ContextParams = DEFAULT) -> list[bool]:
-    """Per digit box: is it in a word (a chain of close symbols on one line) with more letters than digits?
+    """Per digit box: is it in a word (a chain of close symbols on one line) with more letters than digits,
+    or as many as digits and at least `tie_letters`?
 
     Letters are the crops not read as digits (`other_boxes`; an uncut group and its parts count once) and the
     ink no crop covers, from the segmentation's joined `pieces` (x, y, w, h, pixels); a piece wider than tall
@@ -139,7 +144,11 @@ def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.
                 break
             if _neighbours(symbols[i], symbols[j], params):
                 parent[root(j)] = root(i)
-    votes: dict[int, int] = {}
+    in_digits, in_letters = np.zeros(len(symbols), np.int64), np.zeros(len(symbols), np.int64)  # per chain root
     for i, (x, y, w, h) in enumerate(symbols):
-        votes[root(i)] = votes.get(root(i), 0) + (-1 if i < len(digit_boxes) else max(1, round(w / max(h, 1))))
-    return [votes[root(i)] > 0 for i in range(len(digit_boxes))]
+        if i < n:
+            in_digits[root(i)] += 1
+        else:
+            in_letters[root(i)] += max(1, round(w / max(h, 1)))
+    chains = [root(i) for i in range(n)]
+    return [bool(in_letters[r] > in_digits[r] or in_letters[r] == in_digits[r] >= params.tie_letters) for r in chains]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.context import in_words, words_of_letters
+from edge.context import ContextParams, in_words, words_of_letters
 
 
 def page() -> np.ndarray:
@@ -52,7 +52,11 @@ def test_a_word_of_more_letters_than_digits_drops_its_digits():
     letters = [box_of(binary, 148, 30, 20, 30), box_of(binary, 172, 30, 20, 30), box_of(binary, 196, 30, 20, 30)]
     assert words_of_letters(digits, letters, pieces(binary)) == [True, True]
     binary[:, 196:] = 0
-    assert words_of_letters(digits, letters[:2], pieces(binary)) == [False, False]  # a tie keeps them: a number's doubted digit
+    assert words_of_letters(digits, letters[:2], pieces(binary)) == [True, True]  # a tie of two letters is a word
+    binary[:, 124:] = 0
+    one = [box_of(binary, 124, 30, 20, 30)]
+    assert words_of_letters(digits[:1], one, pieces(binary)) == [False]  # one digit beside one mark keeps it
+    assert words_of_letters(digits[:1], one, pieces(binary), ContextParams(tie_letters=1)) == [True]
 
 
 def test_uncropped_ink_counts_as_letters_by_its_width():
@@ -70,9 +74,10 @@ def test_letters_beyond_a_word_space_a_line_a_comma_or_a_rule_do_not_count():
     below = [box_of(binary, 100 + 24 * k, 70, 20, 25) for k in range(3)]  # a word on the next line
     ruled = [box_of(binary, 92, 15, 4, 50), box_of(binary, 148, 15, 4, 50)]  # dotted rules cut into thin crops
     assert words_of_letters(digits, far + below + ruled, pieces(binary)) == [False, False]
-    line = np.zeros_like(binary)
-    cv2.line(line, (150, 20), (290, 95), 1, 2)  # a long thin line starting right beside them
-    assert words_of_letters(digits, [], pieces(binary | line)) == [False, False]
+    alone = page()
+    digits = [box_of(alone, 100, 20, 20, 40), box_of(alone, 124, 20, 20, 40)]
+    cv2.line(alone, (150, 20), (290, 95), 1, 2)  # a long thin line starting right beside them
+    assert words_of_letters(digits, [], pieces(alone)) == [False, False]
 
 
 def test_a_lone_digit_cut_in_pieces_or_a_line_through_a_number_is_no_word():
