@@ -34,13 +34,19 @@ class LayoutParams:
 DEFAULT = LayoutParams()
 
 
-def _linked(boxes: np.ndarray, params: LayoutParams) -> int:
-    """How many boxes have a neighbour along the x axis (a line running along the rows)."""
+def _side_by_side(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every pair of boxes: the height they share and the gap between them along x (negative: overlap)."""
     x0, y0 = boxes[:, 0], boxes[:, 1]
     x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
-    h = boxes[:, 3].astype(np.float64)
     shared = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
     gap = np.maximum(x0[:, None], x0[None]) - np.minimum(x1[:, None], x1[None])
+    return shared, gap
+
+
+def _linked(boxes: np.ndarray, params: LayoutParams) -> int:
+    """How many boxes have a neighbour along the x axis (a line running along the rows)."""
+    h = boxes[:, 3].astype(np.float64)
+    shared, gap = _side_by_side(boxes)
     small, large = np.minimum(h[:, None], h[None]), np.maximum(h[:, None], h[None])
     near = (shared >= params.overlap * small) & (gap <= params.gap * large) & (large <= params.size_ratio * small)
     np.fill_diagonal(near, False)
@@ -51,8 +57,7 @@ def glyphs(boxes: np.ndarray, params: LayoutParams = DEFAULT) -> np.ndarray:
     """The boxes (rows of x, y, w, h) with those touching side by side (`touch_gap`) merged into one."""
     x0, y0 = boxes[:, 0], boxes[:, 1]
     x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
-    shared = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
-    gap = np.maximum(x0[:, None], x0[None]) - np.minimum(x1[:, None], x1[None])
+    shared, gap = _side_by_side(boxes)
     touch = (gap <= params.touch_gap) & (shared >= params.overlap * np.minimum.outer(boxes[:, 3], boxes[:, 3]))
     group = np.arange(len(boxes))
     for i, j in zip(*np.nonzero(np.triu(touch, 1))):  # each touching pair joins its two groups
