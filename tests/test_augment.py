@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from edge.normalize import to_mnist
-from train.augment import AugmentParams, affine_matrix, augment_batch, bend, camera_blur, warp
+from train.augment import AugmentParams, add_flag, affine_matrix, augment_batch, bend, camera_blur, warp
 
 
 def centre_of_mass(img: np.ndarray) -> np.ndarray:
@@ -100,3 +100,27 @@ def test_shares_outside_0_to_1_and_impossible_bends_are_refused():
         AugmentParams(elastic_shift=-1.0)
     with pytest.raises(ValueError, match="smoothness above 0"):
         AugmentParams(elastic_smoothness=0.0)
+
+
+def test_a_flagged_one_gains_a_stroke_down_to_the_left_of_its_top(mnist_sample):
+    """The continental 1: new ink left of the stem's top and below it, none on the right; the stem kept."""
+    x, y = mnist_sample[0], mnist_sample[1]
+    one = x[y == 1][0]
+    flagged = add_flag(one, np.random.default_rng(0), AugmentParams(flagged_ones=1.0))
+    rows = np.flatnonzero((one > 100).any(axis=1))
+    top_x = np.flatnonzero(one[rows[0]] > 100).mean()
+    new = (flagged > 100) & (one <= 100)
+    ys, xs = np.nonzero(new)
+    assert len(ys) >= 6
+    assert (xs < top_x).mean() > 0.85 and (ys >= rows[0] - 2).all()  # a round pen end pokes out by half a stroke
+    assert ((flagged > 100) | (one <= 100)).mean() > 0.97  # the stem's ink is still there
+
+
+def test_only_ones_get_flags_and_none_when_off(mnist_sample):
+    x, y = mnist_sample[0][:60], mnist_sample[1][:60]
+    p = AugmentParams(clean_fraction=1.0)
+    plain = augment_batch(x, np.random.default_rng(0), p)
+    np.testing.assert_array_equal(plain, augment_batch(x, np.random.default_rng(0), p, y))  # off: same stream
+    flagged = augment_batch(x, np.random.default_rng(0), AugmentParams(clean_fraction=1.0, flagged_ones=1.0), y)
+    changed = (flagged != plain).reshape(len(x), -1).any(axis=1)
+    assert changed[y == 1].all() and not changed[y != 1].any()

@@ -148,6 +148,9 @@ def test_augmentation_flags_reach_the_config():
     a = config(parse_args(["--elastic", "0.5", "--clean-fraction", "0.45", "--camera-blur", "0.3"])).augment
     assert (a.elastic_probability, a.clean_fraction, a.camera_blur_probability) == (0.5, 0.45, 0.3)
     assert a.nondigit_fraction == TrainConfig().augment.nondigit_fraction
+    c = config(parse_args(["--flagged-ones", "0.3", "--nondigit-glyphs", "Ad?"]))
+    assert (c.augment.flagged_ones, c.nondigits.glyphs) == (0.3, "Ad?")
+    assert config(parse_args([])).nondigits == TrainConfig().nondigits
 
 
 def test_config_refuses_what_the_cli_cannot_send():

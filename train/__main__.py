@@ -46,6 +46,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="share of distorted digits and marks also bent by a smooth random field (0: off)")
     p.add_argument("--camera-blur", type=float, default=d.augment.camera_blur_probability,
                    help="share of distorted digits and marks also motion-blurred and defocused (0: off)")
+    p.add_argument("--flagged-ones", type=float, default=d.augment.flagged_ones,
+                   help="share of 1s given a continental flag, a stroke down to the left from the top (0: off)")
+    p.add_argument("--nondigit-glyphs", default=d.nondigits.glyphs,
+                   help="the letters and signs drawn as 'not a digit' marks")
     p.add_argument("--validation", type=int, default=d.validation, help="training images held out")
     p.add_argument("--limit", type=int, default=0, help="train on only this many images (quick runs)")
     p.add_argument("--seed", type=int, default=d.seed)
@@ -81,7 +85,8 @@ def config(args: argparse.Namespace) -> TrainConfig:
                    augment=replace(d.augment, clean_fraction=args.clean_fraction,
                                    nondigit_fraction=args.nondigit_fraction,
                                    elastic_probability=args.elastic,
-                                   camera_blur_probability=args.camera_blur))
+                                   camera_blur_probability=args.camera_blur, flagged_ones=args.flagged_ones),
+                   nondigits=replace(d.nondigits, glyphs=args.nondigit_glyphs))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,7 +50,7 @@ def batch_maker(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, steps: int):
         epoch, step = divmod(int(k), steps)
         idx = order(epoch)[step * cfg.batch_size : (step + 1) * cfg.batch_size]
         rng = np.random.default_rng([cfg.seed, 1, int(k)])
-        images, labels = augment_batch(x[idx], rng, cfg.augment), y[idx].copy()
+        images, labels = augment_batch(x[idx], rng, cfg.augment, y[idx]), y[idx].copy()
         slots = np.flatnonzero(rng.random(len(idx)) < cfg.augment.nondigit_fraction)
         images[slots] = nondigit_batch(len(slots), rng, x, cfg.nondigits, look=cfg.augment)
         labels[slots] = REJECT_INDEX
