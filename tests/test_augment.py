@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from edge.normalize import to_mnist
-from train.augment import AugmentParams, add_flag, affine_matrix, augment_batch, bend, camera_blur, warp
+from train.augment import AugmentParams, add_flag, affine_matrix, augment_batch, bend, camera_blur, repen, warp
 
 
 def centre_of_mass(img: np.ndarray) -> np.ndarray:
@@ -96,6 +96,8 @@ def test_shares_outside_0_to_1_and_impossible_bends_are_refused():
         AugmentParams(camera_blur_probability=-0.1)
     with pytest.raises(ValueError, match="elastic probability"):
         AugmentParams(elastic_probability=1.5)
+    with pytest.raises(ValueError, match="pen probability"):
+        AugmentParams(pen_probability=1.2)
     with pytest.raises(ValueError, match="elastic shift"):
         AugmentParams(elastic_shift=-1.0)
     with pytest.raises(ValueError, match="smoothness above 0"):
@@ -124,3 +126,27 @@ def test_only_ones_get_flags_and_none_when_off(mnist_sample):
     flagged = augment_batch(x, np.random.default_rng(0), AugmentParams(clean_fraction=1.0, flagged_ones=1.0), y)
     changed = (flagged != plain).reshape(len(x), -1).any(axis=1)
     assert changed[y == 1].all() and not changed[y != 1].any()
+
+
+def test_an_even_pen_draws_one_width_along_the_stroke_middle():
+    """A stroke that swells from 3 to 15 pixels comes back as one even line along its middle, as long as before."""
+    canvas = np.zeros((84, 84), np.uint8)
+    for x in range(10, 75):
+        half = 1 + 6 * (x - 10) // 64
+        canvas[42 - half : 42 + half + 1, x] = 255
+    drawn = repen(canvas, 2.0)
+    widths = (drawn > 127).sum(axis=0)[15:65]  # (a square end of a wide stroke leaves a fork in its middle)
+    assert drawn.dtype == np.uint8 and widths.max() - widths.min() <= 1 and 4 <= widths.mean() <= 6
+    rows = np.flatnonzero((drawn > 127).any(axis=1))
+    assert abs(rows.mean() - 42) <= 1  # along the middle
+    cols = np.flatnonzero((drawn > 127).any(axis=0))
+    assert cols[0] <= 14 and cols[-1] >= 70
+    assert not repen(np.zeros((84, 84), np.uint8), 2.0).any()
+
+
+def test_even_pen_off_keeps_the_committed_stream(mnist_sample):
+    x = mnist_sample[0][:50]
+    off = augment_batch(x, np.random.default_rng(0), AugmentParams(clean_fraction=0.0))
+    np.testing.assert_array_equal(off, augment_batch(x, np.random.default_rng(0), AugmentParams(clean_fraction=0.0, pen_probability=0.0)))
+    penned = augment_batch(x, np.random.default_rng(0), AugmentParams(clean_fraction=0.0, pen_probability=1.0))
+    assert (penned != off).any() and (penned.reshape(len(x), -1) > 128).sum(1).min() >= 15

@@ -129,6 +129,7 @@ def test_mirrored_strategy_over_logical_cpus(tmp_path, sample_path):
     (["--clean-fraction", "1.5"], "clean fraction"),
     (["--nondigit-fraction", "1"], "non-digit fraction"),
     (["--elastic", "-0.5"], "elastic probability must be from 0 to 1 (got -0.5)"),
+    (["--even-pen", "2"], "pen probability must be from 0 to 1 (got 2.0)"),
     (["--validation", "100000"], "leaves nothing to train on"),
     (["--teacher", "any.keras", "--distill-weight", "1.5"], "distill weight must be from 0 to 1"),
     (["--dropout", "0.1,0.2"], "dropout needs four rates from 0 to below 1 (got 0.1, 0.2)"),
@@ -148,8 +149,8 @@ def test_augmentation_flags_reach_the_config():
     a = config(parse_args(["--elastic", "0.5", "--clean-fraction", "0.45", "--camera-blur", "0.3"])).augment
     assert (a.elastic_probability, a.clean_fraction, a.camera_blur_probability) == (0.5, 0.45, 0.3)
     assert a.nondigit_fraction == TrainConfig().augment.nondigit_fraction
-    c = config(parse_args(["--flagged-ones", "0.3", "--nondigit-glyphs", "Ad?"]))
-    assert (c.augment.flagged_ones, c.nondigits.glyphs) == (0.3, "Ad?")
+    c = config(parse_args(["--flagged-ones", "0.3", "--nondigit-glyphs", "Ad?", "--even-pen", "0.35"]))
+    assert (c.augment.flagged_ones, c.nondigits.glyphs, c.augment.pen_probability) == (0.3, "Ad?", 0.35)
     assert config(parse_args([])).nondigits == TrainConfig().nondigits
 
 

@@ -46,6 +46,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="share of distorted digits and marks also bent by a smooth random field (0: off)")
     p.add_argument("--camera-blur", type=float, default=d.augment.camera_blur_probability,
                    help="share of distorted digits and marks also motion-blurred and defocused (0: off)")
+    p.add_argument("--even-pen", type=float, default=d.augment.pen_probability,
+                   help="share of distorted digits and marks redrawn with an even round pen, a ballpoint's line (0: off)")
     p.add_argument("--flagged-ones", type=float, default=d.augment.flagged_ones,
                    help="share of 1s given a continental flag, a stroke down to the left from the top (0: off)")
     p.add_argument("--nondigit-glyphs", default=d.nondigits.glyphs,
@@ -85,7 +87,8 @@ def config(args: argparse.Namespace) -> TrainConfig:
                    augment=replace(d.augment, clean_fraction=args.clean_fraction,
                                    nondigit_fraction=args.nondigit_fraction,
                                    elastic_probability=args.elastic,
-                                   camera_blur_probability=args.camera_blur, flagged_ones=args.flagged_ones),
+                                   camera_blur_probability=args.camera_blur, pen_probability=args.even_pen,
+                                   flagged_ones=args.flagged_ones),
                    nondigits=replace(d.nondigits, glyphs=args.nondigit_glyphs))
 
 

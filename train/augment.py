@@ -45,6 +45,11 @@ class AugmentParams:
     camera_blur_probability: float = 0.0
     max_motion: float = 12.0  # motion blur length, canvas pixels (up to a third of a canvas digit's height)
     max_defocus: float = 3.0  # defocus disc radius, canvas pixels
+    # a ballpoint's even line: this share of the distorted digits and of the marks is redrawn with a round pen
+    # of one width along the strokes' middle (`repen`). MNIST's felt-tip strokes swell at turns and ends; the
+    # committed model read 96-97 % of test digits so redrawn against 99.7 % as they are. 0 (off) draws nothing.
+    pen_probability: float = 0.0
+    pen_radius: tuple[float, float] = (0.5, 3.0)  # the pen's radius, canvas pixels: hairline to felt tip
     nondigit_fraction: float = 0.2  # share of each batch replaced by generated "not a digit" marks
     # the continental "1": a long up-stroke from the top, down to the left, which MNIST's 1s nearly never have
     # and a model trained on them reads as a 7. This share of the 1s gets one (0, off, draws nothing).
@@ -61,6 +66,8 @@ class AugmentParams:
             raise ValueError(f"non-digit fraction must be from 0 to below 1 (got {self.nondigit_fraction})")
         if not 0 <= self.camera_blur_probability <= 1:
             raise ValueError(f"camera blur probability must be from 0 to 1 (got {self.camera_blur_probability})")
+        if not 0 <= self.pen_probability <= 1:
+            raise ValueError(f"pen probability must be from 0 to 1 (got {self.pen_probability})")
         if not 0 <= self.flagged_ones <= 1:
             raise ValueError(f"flagged ones must be a share from 0 to 1 (got {self.flagged_ones})")
         if not 0 <= self.elastic_probability <= 1:
@@ -129,6 +136,19 @@ def restroke(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams) -> 
     return canvas
 
 
+def repen(canvas: np.ndarray, radius: float) -> np.ndarray:
+    """The strokes redrawn with a round pen of `radius` pixels along their middle: the ridge of the distance
+    to the paper, which runs along each stroke's centre line (no thinning pass: this is per sample, in training).
+    The coverage falls off over one pixel at the pen's edge, as an anti-aliased line's does."""
+    mask = (canvas > 127).astype(np.uint8)
+    if not mask.any():
+        return canvas
+    depth = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    middle = (depth > 0) & (depth >= cv2.dilate(depth, np.ones((3, 3), np.uint8)) - 0.5)
+    away = cv2.distanceTransform((~middle).astype(np.uint8), cv2.DIST_L2, 3)
+    return (np.clip(radius + 0.5 - away, 0, 1) * 255).astype(np.uint8)
+
+
 def camera_blur(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams) -> np.ndarray:
     """Motion blur (a line kernel 2 to `max_motion` pixels long, any direction), then a defocus disc of
     radius 0.5 to `max_defocus`: what a hand-held phone or a cheap webcam does to a page."""
@@ -146,13 +166,16 @@ def camera_blur(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams) 
 
 
 def pen_and_focus(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams = DEFAULT) -> np.ndarray:
-    """Sometimes bent, thinner or thicker strokes, sometimes defocused: applied to digits and non-digit marks
+    """Sometimes bent, redrawn with an even pen or thinner or thicker strokes, sometimes defocused: applied to digits and non-digit marks
     alike, so neither the bend, stroke width nor blur can tell the model which of the two it is looking at.
-    With `elastic_probability` and `camera_blur_probability` 0 no number is drawn for the bend or the camera
-    blur, so the random stream is the committed one."""
+    With `elastic_probability`, `pen_probability` and `camera_blur_probability` 0 no number is drawn for the
+    bend, the pen or the camera blur, so the random stream is the committed one."""
     if p.elastic_probability and rng.random() < p.elastic_probability:
         canvas = bend(canvas, rng, p)
-    canvas = restroke(canvas, rng, p)
+    if p.pen_probability and rng.random() < p.pen_probability:
+        canvas = repen(canvas, rng.uniform(*p.pen_radius))
+    else:
+        canvas = restroke(canvas, rng, p)
     if rng.random() < p.blur_probability:
         canvas = cv2.GaussianBlur(canvas, (0, 0), rng.uniform(0.5, p.max_blur))
     if p.camera_blur_probability and rng.random() < p.camera_blur_probability:
