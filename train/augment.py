@@ -47,7 +47,7 @@ class AugmentParams:
     max_defocus: float = 3.0  # defocus disc radius, canvas pixels
     # a ballpoint's even line: this share of the distorted digits and of the marks is redrawn with a round pen
     # of one width along the strokes' middle (`repen`). MNIST's felt-tip strokes swell at turns and ends; the
-    # committed model read 96-97 % of test digits so redrawn against 99.7 % as they are. 0 (off) draws nothing.
+    # committed model read 95-97 % of 600 test digits so redrawn against 99.7 % as they are. 0 (off) draws nothing.
     pen_probability: float = 0.0
     pen_radius: tuple[float, float] = (0.5, 3.0)  # the pen's radius, canvas pixels: hairline to felt tip
     nondigit_fraction: float = 0.2  # share of each batch replaced by generated "not a digit" marks
@@ -136,16 +136,30 @@ def restroke(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams) -> 
     return canvas
 
 
+# hit-or-miss pairs of Golay's thinning alphabet, in their four quarter turns: each pass peels one layer of edge
+# pixels whose removal cannot cut a stroke or shorten a line's end
+THINNING = tuple(np.ascontiguousarray(np.rot90(k, turn)) for turn in range(4)
+                 for k in (np.array([[-1, -1, -1], [0, 1, 0], [1, 1, 1]]), np.array([[0, -1, -1], [1, 1, -1], [0, 1, 0]])))
+
+
+def thin(mask: np.ndarray) -> np.ndarray:
+    """A bool mask thinned to lines one pixel wide that stay connected (about 0.5 ms on a digit's canvas)."""
+    lines = mask.astype(np.uint8) * 255
+    while True:
+        before = cv2.countNonZero(lines)
+        for kernel in THINNING:
+            lines = cv2.subtract(lines, cv2.morphologyEx(lines, cv2.MORPH_HITMISS, kernel))
+        if cv2.countNonZero(lines) == before:
+            return lines > 0
+
+
 def repen(canvas: np.ndarray, radius: float) -> np.ndarray:
-    """The strokes redrawn with a round pen of `radius` pixels along their middle: the ridge of the distance
-    to the paper, which runs along each stroke's centre line (no thinning pass: this is per sample, in training).
-    The coverage falls off over one pixel at the pen's edge, as an anti-aliased line's does."""
-    mask = (canvas > 127).astype(np.uint8)
+    """The strokes redrawn with a round pen of `radius` pixels along their thinned middle. The coverage falls
+    off over one pixel at the pen's edge, as an anti-aliased line's does."""
+    mask = canvas > 127
     if not mask.any():
         return canvas
-    depth = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
-    middle = (depth > 0) & (depth >= cv2.dilate(depth, np.ones((3, 3), np.uint8)) - 0.5)
-    away = cv2.distanceTransform((~middle).astype(np.uint8), cv2.DIST_L2, 3)
+    away = cv2.distanceTransform((~thin(mask)).astype(np.uint8), cv2.DIST_L2, 3)
     return (np.clip(radius + 0.5 - away, 0, 1) * 255).astype(np.uint8)
 
 
