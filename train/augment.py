@@ -180,8 +180,9 @@ def camera_blur(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams) 
 
 
 def pen_and_focus(canvas: np.ndarray, rng: np.random.Generator, p: AugmentParams = DEFAULT) -> np.ndarray:
-    """Sometimes bent, redrawn with an even pen or thinner or thicker strokes, sometimes defocused: applied to digits and non-digit marks
-    alike, so neither the bend, stroke width nor blur can tell the model which of the two it is looking at.
+    """Sometimes bent, redrawn with an even pen or thinner or thicker strokes, sometimes defocused: applied to
+    digits and non-digit marks alike, so neither the bend, the pen, stroke width nor blur can tell the model
+    which of the two it is looking at.
     With `elastic_probability`, `pen_probability` and `camera_blur_probability` 0 no number is drawn for the
     bend, the pen or the camera blur, so the random stream is the committed one."""
     if p.elastic_probability and rng.random() < p.elastic_probability:
