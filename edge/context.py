@@ -9,8 +9,9 @@ for a digit, letters joined into a blob). A comma, a dash, a dot or the dots of 
 
 That catches a look-alike touching a letter nobody read. In a word of print letters ("Stars", "gods") several
 letters are crops of their own, and some of them are read as digits too: so symbols standing closer than
-writers space words are chained into words (`words_of_letters`), and a word with more letters than digits (or
-as many, two or more) is a word, its "digits" letters. A number with one badly written digit the model doubts
+writers space words are chained into words (`words_of_letters`), and a chain with more letters than digits, or
+with two letters or more and at most one "digit" beyond them (the look-alikes o, l, s, q, g of a word read as
+0, 1, 5, 9, 9), is a word, its "digits" letters. A number with one badly written digit the model doubts
 keeps its other digits.
 """
 from __future__ import annotations
@@ -37,9 +38,11 @@ class ContextParams:
     letter_width: float = 0.25  # narrower crops and pieces are no letters: a dotted or ruled line cut into pieces
     letter_fill: float = 0.08  # uncropped ink filling less of its box is a long line or a loop, no word
     free_overlap: float = 0.1  # uncropped ink with more of its box inside crops runs through them, no word
-    # a chain with as many letters as digits is a word too when it holds this many letters or more ("Bo" stays
-    # a tie: a digit beside one mark, or a number with one doubted digit, keeps its digits)
+    # a chain with this many letters or more is a word unless its digits outnumber its letters by more than
+    # `digit_lead` ("Bo" stays a tie: a digit beside one mark, or a number with one doubted digit, keeps its
+    # digits; "qlqfu", three look-alikes and two letters, is a word; a number of six with two doubted digits is not)
     tie_letters: int = 2
+    digit_lead: int = 1
 
 
 DEFAULT = ContextParams()
@@ -99,7 +102,7 @@ def _neighbours(a: Box, b: Box, params: ContextParams) -> bool:
 def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.ndarray,
                      params: ContextParams = DEFAULT) -> list[bool]:
     """Per digit box: is it in a word (a chain of close symbols on one line) with more letters than digits,
-    or as many as digits and at least `tie_letters`?
+    or with at least `tie_letters` letters and no more than `digit_lead` digits beyond them?
 
     Letters are the crops not read as digits (`other_boxes`; an uncut group and its parts count once) and the
     ink no crop covers, from the segmentation's joined `pieces` (x, y, w, h, pixels); a piece wider than tall
@@ -151,4 +154,5 @@ def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.
         else:
             in_letters[root(i)] += max(1, round(w / max(h, 1)))
     chains = [root(i) for i in range(n)]
-    return [bool(in_letters[r] > in_digits[r] or in_letters[r] == in_digits[r] >= params.tie_letters) for r in chains]
+    letters, digits = in_letters[chains], in_digits[chains]
+    return ((letters > digits) | ((letters >= params.tie_letters) & (digits <= letters + params.digit_lead))).tolist()

@@ -59,6 +59,16 @@ def test_a_word_of_more_letters_than_digits_drops_its_digits():
     assert words_of_letters(digits[:1], one, pieces(binary), ContextParams(tie_letters=1)) == [True]
 
 
+def test_a_word_with_one_look_alike_more_than_letters_is_a_word_a_longer_number_is_not():
+    binary = page()
+    symbols = [box_of(binary, 100 + 24 * k, 20, 20, 40) for k in range(6)]
+    # "qlqfu": three look-alikes read as digits, two letters
+    assert words_of_letters(symbols[:3], symbols[3:5], pieces(binary[:, :220])) == [True] * 3
+    # four digits of a number and two doubted ones: the digits stay
+    assert words_of_letters(symbols[:4], symbols[4:], pieces(binary)) == [False] * 4
+    assert words_of_letters(symbols[:3], symbols[3:5], pieces(binary[:, :220]), ContextParams(digit_lead=0)) == [False] * 3
+
+
 def test_uncropped_ink_counts_as_letters_by_its_width():
     binary = page()
     digits = [box_of(binary, 100, 20, 20, 40)]
