@@ -66,7 +66,8 @@ def test_a_word_with_one_look_alike_more_than_letters_is_a_word_a_longer_number_
     assert words_of_letters(symbols[:3], symbols[3:5], pieces(binary[:, :220])) == [True] * 3
     # four digits of a number and two doubted ones: the digits stay
     assert words_of_letters(symbols[:4], symbols[4:], pieces(binary)) == [False] * 4
-    assert words_of_letters(symbols[:3], symbols[3:5], pieces(binary[:, :220]), ContextParams(digit_lead=0)) == [False] * 3
+    strict = ContextParams(digit_lead=0)
+    assert words_of_letters(symbols[:3], symbols[3:5], pieces(binary[:, :220]), strict) == [False] * 3
 
 
 def test_uncropped_ink_counts_as_letters_by_its_width():
