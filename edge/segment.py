@@ -58,6 +58,12 @@ class SegmentParams:
     line_scale: float = 0.5  # lines are searched on the binary ink shrunk by this factor (speed, tilt)
     line_length: float = 0.6  # a straight run longer than this fraction of the frame's side is a line
     line_tilt: int = 3  # shrunk pixels of vertical (horizontal) slack: lines tilted a few degrees still count
+    # a faint pencil rule breaks up in the paper's grain, too gappy for one long run: a row (column) whose thin
+    # ink covers this share of the frame's width (height), within `cover_tilt` shrunk pixels of it, is a line
+    # all along. The tilt is tight: on dotted paper a wider band takes a digit's flat stroke beside the dots
+    line_cover: float = 0.3
+    cover_tilt: int = 1
+    line_thin: float = 0.008  # ink thinner than this (unit) across the line counts toward its cover
     line_run: float = 0.04  # near a line, straight runs this long (fraction of the unit) are line
     line_width: float = 0.025  # lines are at most this thick (unit); where ink is thicker a stroke crosses: kept
     line_wide_share: float = 0.2  # a line's thickness: the thinnest run across it that at most this share exceeds
@@ -209,6 +215,7 @@ def _remove_lines(binary: np.ndarray, unit: float, params: SegmentParams) -> tup
     sh, sw = small.shape
     run = _odd(params.line_run * unit)
     thickest = max(2, round(params.line_width * unit) + 1)
+    thin = max(3, _odd(params.line_thin * unit * params.line_scale))  # 3: runs of 1-2 shrunk pixels
     lines = np.zeros_like(binary)
     for length, slack, along, across in (
         ((_odd(params.line_length * sw), 1), (1, 2 * params.line_tilt + 1), (1, run), (1, 0)),
@@ -216,16 +223,34 @@ def _remove_lines(binary: np.ndarray, unit: float, params: SegmentParams) -> tup
     ):  # (rows, cols) shapes for np.ones; cv2 kernel sizes are (width, height); across: the unit step
         if max(length) > max(small.shape):
             continue  # no line that long fits in this frame
-        grown = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, slack))
         axis = 1 if length[0] > 1 else 0  # a run that long needs that many ink pixels in one row (column)
-        if cv2.reduce(grown, axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S).max() < max(length):
-            continue  # cheap: no room for a line, skip the long opening
-        band = cv2.morphologyEx(grown, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length))
-        if band.any():  # the band is coarse: in it, the line is what runs straight along it and is thin across
-            band = cv2.resize(band, (w, h), interpolation=cv2.INTER_NEAREST)
+        grown = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, slack))
+        # cheap first: a row (column) with fewer ink pixels has no room for a line, skip the long opening
+        most = cv2.reduce(grown, axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S).max()
+        if most < params.line_cover * small.shape[axis]:
+            continue
+        band = np.zeros_like(small)
+        if most >= max(length):
+            band = cv2.morphologyEx(grown, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length))
+        # a broken line: thin ink covering `line_cover` of its row (column), within `cover_tilt` of it
+        tight = tuple(2 * params.cover_tilt + 1 if n > 1 else 1 for n in slack)
+        cover = cv2.reduce(cv2.dilate(_thin(small, across, thin), cv2.getStructuringElement(cv2.MORPH_RECT, tight)),
+                           axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S)
+        broken = np.broadcast_to(cover >= params.line_cover * small.shape[axis], small.shape)
+        # the bands are coarse: in them, the line is what runs straight along them and is thin across
+        band = band | broken
+        if band.any():
+            band = cv2.resize(band.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
             straight = band & cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(along, np.uint8))
-            lines |= straight & ~_wider_than_line(binary, straight, across, thickest, params)
+            if straight.any():
+                lines |= straight & ~_wider_than_line(binary, straight, across, thickest, params)
     return binary & ~lines, lines
+
+
+def _thin(small: np.ndarray, across: tuple[int, int], thick: int) -> np.ndarray:
+    """The ink no thicker than `thick` across a line's direction (`across`: the unit step across it)."""
+    kernel = np.ones((max(1, thick * across[0]), max(1, thick * across[1])), np.uint8)
+    return small & ~cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
 
 
 def _wider_than_line(binary: np.ndarray, line: np.ndarray, across: tuple[int, int], thickest: int,
