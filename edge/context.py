@@ -13,6 +13,9 @@ writers space words are chained into words (`words_of_letters`), and a chain wit
 with two letters or more and at most one "digit" beyond them (the look-alikes o, l, s, q, g of a word read as
 0, 1, 5, 9, 9), is a word, its "digits" letters. A number with one badly written digit the model doubts
 keeps its other digits.
+
+The same neighbourhood tells a dash from a "1": writers keep one slant along a line, so a "1" lying nearly
+flat beside another digit is a stroke (`lying_ones`); a lone digit may be turned any way.
 """
 from __future__ import annotations
 
@@ -43,6 +46,10 @@ class ContextParams:
     # digits; "qlqfu", three look-alikes and two letters, is a word; a number of six with two doubted digits is not)
     tie_letters: int = 2
     digit_lead: int = 1
+    # a "1" leaning more than `one_tilt` degrees from upright, with another digit beside it on its line (within
+    # `one_gap` of the taller's height), is a dash or a stroke: writers keep one slant along a line
+    one_tilt: float = 55.0
+    one_gap: float = 1.0
 
 
 DEFAULT = ContextParams()
@@ -156,3 +163,27 @@ def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.
     chains = [root(i) for i in range(n)]
     letters, digits = in_letters[chains], in_digits[chains]
     return ((letters > digits) | ((letters >= params.tie_letters) & (digits <= letters + params.digit_lead))).tolist()
+
+
+def lean(ink: np.ndarray) -> float:
+    """Degrees the main axis of the ink's second moments leans from upright: 0 upright, 90 lying flat."""
+    m = cv2.moments(ink)
+    if m["mu11"] == 0 and m["mu20"] == m["mu02"]:
+        return 0.0  # round: no axis
+    return 90.0 - abs(float(np.degrees(0.5 * np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"]))))
+
+
+def lying_ones(digit_boxes: list[Box], labels: list[int], inks: list[np.ndarray],
+               params: ContextParams = DEFAULT) -> list[bool]:
+    """Per digit: a "1" leaning more than `one_tilt` from upright beside another digit on its line.
+
+    A lone digit may be turned any way (a card held askew); beside upright digits a stroke lying that flat is
+    a dash, a minus or a crossing-out, not a "1"."""
+    out = []
+    for i, (x, y, w, h) in enumerate(digit_boxes):
+        flat = labels[i] == 1 and lean(inks[i]) > params.one_tilt
+        out.append(flat and any(
+            min(y + h, oy + oh) - max(y, oy) >= params.line_overlap * min(h, oh)
+            and max(x, ox) - min(x + w, ox + ow) <= params.one_gap * max(h, oh)
+            for j, (ox, oy, ow, oh) in enumerate(digit_boxes) if j != i))
+    return out

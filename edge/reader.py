@@ -229,7 +229,9 @@ class Reader:
         kept = {tuple(b) for b in boxes}
         doubted = [tuple(c.box) for c in candidates if tuple(c.box) not in kept]
         lettered = context.words_of_letters(boxes, doubted, seg.pieces, self.params.context)
-        return [d for d, word, letters in zip(digits, words, lettered) if not (word or letters)]
+        ink = {tuple(c.box): c.ink for c in candidates}
+        lying = context.lying_ones(boxes, [d.label for d in digits], [ink[tuple(b)] for b in boxes], self.params.context)
+        return [d for d, word, letters, dash in zip(digits, words, lettered, lying) if not (word or letters or dash)]
 
     def read(self, frame: np.ndarray) -> Reading:
         frame = as_bgr_or_gray(frame)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.context import ContextParams, in_words, words_of_letters
+from edge.context import ContextParams, in_words, lean, lying_ones, words_of_letters
 
 
 def page() -> np.ndarray:
@@ -104,3 +104,30 @@ def test_a_lone_digit_cut_in_pieces_or_a_line_through_a_number_is_no_word():
 def test_without_pieces_the_crops_alone_decide():
     digits, letters = [(100, 20, 20, 40)], [(124, 20, 20, 40), (148, 20, 20, 40)]
     assert words_of_letters(digits, letters, np.zeros((0, 5), np.int64)) == [True]
+
+
+def stroke(angle: float, size: int = 60) -> np.ndarray:
+    """A straight stroke leaning `angle` degrees from upright, white on black."""
+    ink = np.zeros((size, size), np.uint8)
+    dx, dy = 25 * np.sin(np.radians(angle)), 25 * np.cos(np.radians(angle))
+    c = size / 2
+    cv2.line(ink, (round(c - dx), round(c + dy)), (round(c + dx), round(c - dy)), 255, 5)
+    return ink
+
+
+def test_lean_is_zero_upright_and_ninety_flat():
+    assert abs(lean(stroke(0))) < 2 and abs(lean(stroke(90)) - 90) < 2
+    assert abs(lean(stroke(40)) - 40) < 3 and abs(lean(stroke(-40)) - 40) < 3  # either way
+    assert lean(np.zeros((10, 10), np.uint8)) == 0.0
+
+
+def test_a_flat_one_beside_a_digit_is_a_dash_but_alone_or_upright_it_stays():
+    digit, dash = (100, 20, 30, 50), (140, 35, 50, 25)  # a digit, and a "1" on its line 10 px to its right
+    flat, upright, square = stroke(65), stroke(10), np.full((50, 30), 255, np.uint8)
+    assert lying_ones([digit, dash], [4, 1], [square, flat]) == [False, True]
+    assert lying_ones([dash], [1], [flat]) == [False]  # a lone digit may be turned any way
+    assert lying_ones([digit, dash], [4, 1], [square, upright]) == [False, False]
+    assert lying_ones([digit, dash], [4, 7], [square, flat]) == [False, False]  # only 1s: a turned 7 has a bar
+    far = (100 + 30 + 60, 35, 50, 25)  # 60 px from the digit, more than one height (50) away
+    assert lying_ones([digit, far], [4, 1], [square, flat]) == [False, False]
+    assert lying_ones([digit, dash], [4, 1], [square, flat], ContextParams(one_tilt=70)) == [False, False]
