@@ -50,6 +50,13 @@ class ContextParams:
     # `one_gap` of the taller's height), is a dash or a stroke: writers keep one slant along a line
     one_tilt: float = 55.0
     one_gap: float = 1.0
+    # a crop the model doubts, standing in a row between two read digits of like height (within `row_gap` of
+    # the taller's height on each side, heights within `row_height` times of each other), is read as its best
+    # digit when that digit has at least `row_digit` of the probability: in a row of digits a badly written
+    # one is still a digit (0: off)
+    row_digit: float = 0.3
+    row_gap: float = 1.0
+    row_height: float = 1.6
 
 
 DEFAULT = ContextParams()
@@ -187,3 +194,17 @@ def lying_ones(digit_boxes: list[Box], labels: list[int], inks: list[np.ndarray]
             and max(x, ox) - min(x + w, ox + ow) <= params.one_gap * max(h, oh)
             for j, (ox, oy, ow, oh) in enumerate(digit_boxes) if j != i))
     return out
+
+
+def between_digits(box: Box, digit_boxes: list[Box], params: ContextParams = DEFAULT) -> bool:
+    """Does `box` stand in a row between two of `digit_boxes`, one on either side, of like height and close?"""
+    x, y, w, h = box
+    left = right = False
+    for ox, oy, ow, oh in digit_boxes:
+        if (min(y + h, oy + oh) - max(y, oy) < params.line_overlap * min(h, oh)
+                or max(h, oh) > params.row_height * min(h, oh)):
+            continue  # not on its line, or not of its size
+        reach, slack = params.row_gap * max(h, oh), params.gap * h  # the digits of a tight number may overlap
+        right |= ox > x and -slack <= ox - (x + w) <= reach
+        left |= ox < x and -slack <= x - (ox + ow) <= reach
+    return left and right

@@ -185,7 +185,9 @@ class Reader:
         `candidates` are the frame's candidates followed by `with_wholes(...)`' uncut groups, `probs` in the same order.
         The two parts of a cut group are kept when both are sure digits and the uncut group is not read
         more surely than the weaker part; otherwise the uncut group is read instead (a cut through one wide
-        or turned digit), and a letter cut into a "1" and a rest is dropped."""
+        or turned digit), and a letter cut into a "1" and a rest is dropped. A plain crop the model doubts, standing
+        between two of those digits in their row, is read as its best digit when that is likely enough
+        (`ContextParams.row_digit`)."""
         if not len(probs):
             return []
         best = probs.argmax(axis=1)
@@ -209,6 +211,19 @@ class Reader:
                                          else confidence[whole] > weaker)
                 split = sure[parts].all() and not doubt
                 keep += parts if split else [whole] if sure[whole] else []
+        rows = self.params.context
+        reject = self.classifier.reject_index
+        if rows is not None and rows.row_digit > 0 and reject is not None:
+            # a doubted plain crop between two read digits of its row is read as its best digit
+            digit_probs = probs.copy()
+            digit_probs[:, reject] = -1.0
+            read = [tuple(candidates[i].box) for i in keep]
+            for i, c in enumerate(candidates):
+                j = int(digit_probs[i].argmax())
+                if (c.whole is None and id(c) not in parts_of and i not in keep and digit_probs[i, j] >= rows.row_digit
+                        and context.between_digits(tuple(c.box), read, rows)):
+                    best[i], confidence[i] = j, digit_probs[i, j]
+                    keep.append(i)
         labels = self.classifier.labels
         return [Digit(label=int(labels[best[i]]), confidence=float(confidence[i]), box=tuple(candidates[i].box))
                 for i in keep]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.context import ContextParams, in_words, lean, lying_ones, words_of_letters
+from edge.context import ContextParams, between_digits, in_words, lean, lying_ones, words_of_letters
 
 
 def page() -> np.ndarray:
@@ -131,3 +131,13 @@ def test_a_flat_one_beside_a_digit_is_a_dash_but_alone_or_upright_it_stays():
     far = (100 + 30 + 60, 35, 50, 25)  # 60 px from the digit, more than one height (50) away
     assert lying_ones([digit, far], [4, 1], [square, flat]) == [False, False]
     assert lying_ones([digit, dash], [4, 1], [square, flat], ContextParams(one_tilt=70)) == [False, False]
+
+
+def test_between_digits_needs_a_like_digit_close_on_either_side():
+    left, right, crop = (100, 50, 30, 50), (200, 52, 30, 48), (150, 50, 30, 50)  # 20 px gaps, heights 48-50
+    assert between_digits(crop, [left, right])
+    assert not between_digits(crop, [left]) and not between_digits(crop, [right])
+    assert not between_digits(crop, [left, (200, 130, 30, 50)])  # the right one on another line
+    assert not between_digits(crop, [left, (200, 40, 30, 90)])  # nor a digit nearly twice as tall
+    assert not between_digits(crop, [left, (300, 50, 30, 50)])  # 120 px away: more than one height
+    assert between_digits(crop, [left, (178, 50, 30, 50)])  # touching the next digit, a little overlapped

@@ -115,6 +115,33 @@ def test_reject_class_and_low_confidence_are_dropped(classifier, sample):
     assert {d.label for d in Reader(CountingClassifier(classifier, unsure), ReadParams(min_confidence=0.3)).read(sample).digits} == {3}
 
 
+def test_a_doubted_crop_between_two_read_digits_of_its_row_is_read(classifier):
+    """A badly written digit in a row of digits is still a digit: read as its best digit when that has
+    `ContextParams.row_digit` of the probability; alone, or with a read digit on one side only, it is dropped."""
+    from test_segment import Sheet, row_of_digits
+
+    from edge.context import ContextParams
+
+    n, reject = len(classifier.labels), classifier.reject_index
+
+    def answer(label: int, p: float, doubted: float) -> np.ndarray:
+        row = np.full(n, (1 - p - doubted) / (n - 2))
+        row[label], row[reject] = p, doubted
+        return row
+
+    def read(labels: list[int], rows: list[np.ndarray], context: ContextParams = ContextParams()) -> list[int]:
+        sheet = Sheet()
+        row_of_digits(sheet, labels, 60, 150, 200, 30)
+        reader = Reader(CountingClassifier(classifier, np.stack(rows)), ReadParams(second_look=0, context=context))
+        return [d.label for d in reader.read(sheet.photo(noise=2)).digits]
+
+    sure4, sure7, doubted2 = answer(4, 0.95, 0.01), answer(7, 0.95, 0.01), answer(2, 0.35, 0.6)
+    assert read([4, 2, 7], [sure4, doubted2, sure7]) == [4, 2, 7]
+    assert read([4, 2, 7], [sure4, doubted2, sure7], ContextParams(row_digit=0)) == [4, 7]
+    assert read([4, 2, 7], [sure4, answer(2, 0.2, 0.75), sure7]) == [4, 7]  # too little of a digit in it
+    assert read([4, 2], [sure4, doubted2]) == [4]  # a digit on one side only: the row may end in a mark
+
+
 def test_a_cut_group_is_read_as_two_digits_as_one_or_not_at_all(classifier):
     """Two touching digits are cut in two; the parts stay only when both read as digits, else the uncut
     group is read in their place (one wide digit), and a letter cut into a "1" and a rest is dropped."""
