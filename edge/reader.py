@@ -211,17 +211,16 @@ class Reader:
                                          else confidence[whole] > weaker)
                 split = sure[parts].all() and not doubt
                 keep += parts if split else [whole] if sure[whole] else []
-        rows = self.params.context
-        reject = self.classifier.reject_index
-        if rows is not None and rows.row_digit > 0 and reject is not None:
+        ctx, reject = self.params.context, self.classifier.reject_index
+        if ctx is not None and ctx.row_digit > 0 and reject is not None:
             # a doubted plain crop between two read digits of its row is read as its best digit
             digit_probs = probs.copy()
             digit_probs[:, reject] = -1.0
-            read = [tuple(candidates[i].box) for i in keep]
+            read, kept = [tuple(candidates[i].box) for i in keep], set(keep)
             for i, c in enumerate(candidates):
                 j = int(digit_probs[i].argmax())
-                if (c.whole is None and id(c) not in parts_of and i not in keep and digit_probs[i, j] >= rows.row_digit
-                        and context.between_digits(tuple(c.box), read, rows)):
+                if (c.whole is None and id(c) not in parts_of and i not in kept and digit_probs[i, j] >= ctx.row_digit
+                        and context.between_digits(tuple(c.box), read, ctx)):
                     best[i], confidence[i] = j, digit_probs[i, j]
                     keep.append(i)
         labels = self.classifier.labels
