@@ -196,15 +196,21 @@ def lying_ones(digit_boxes: list[Box], labels: list[int], inks: list[np.ndarray]
     return out
 
 
-def between_digits(box: Box, digit_boxes: list[Box], params: ContextParams = DEFAULT) -> bool:
-    """Does `box` stand in a row between two of `digit_boxes`, one on either side, of like height and close?"""
+def between_digits(box: Box, digit_boxes: list[Box], other_boxes: list[Box] = (),
+                   params: ContextParams = DEFAULT) -> bool:
+    """Does `box` stand in a row between two of `digit_boxes`, of like height and close, each the nearest of
+    its side? A crop of `other_boxes` nearer on a side (the "q" of "2 bq 2") makes it a letter of a word."""
     x, y, w, h = box
-    left = right = False
-    for ox, oy, ow, oh in digit_boxes:
-        if (min(y + h, oy + oh) - max(y, oy) < params.line_overlap * min(h, oh)
-                or max(h, oh) > params.row_height * min(h, oh)):
-            continue  # not on its line, or not of its size
-        reach, slack = params.row_gap * max(h, oh), params.gap * h  # the digits of a tight number may overlap
-        right |= ox > x and -slack <= ox - (x + w) <= reach
-        left |= ox < x and -slack <= x - (ox + ow) <= reach
-    return left and right
+
+    def nearest(boxes: list[Box], side: int) -> float:
+        """The gap to the nearest of `boxes` on that side of `box` and on its line (inf: none)."""
+        gaps = [ox - (x + w) if side > 0 else x - (ox + ow) for ox, oy, ow, oh in boxes
+                if min(y + h, oy + oh) - max(y, oy) >= params.line_overlap * min(h, oh)
+                and max(h, oh) <= params.row_height * min(h, oh) and (ox > x if side > 0 else ox < x)]
+        return min(gaps, default=float("inf"))
+
+    for side in (1, -1):
+        gap = nearest(digit_boxes, side)
+        if not -params.gap * h <= gap <= params.row_gap * h or nearest(other_boxes, side) < gap:
+            return False
+    return True

@@ -185,9 +185,7 @@ class Reader:
         `candidates` are the frame's candidates followed by `with_wholes(...)`' uncut groups, `probs` in the same order.
         The two parts of a cut group are kept when both are sure digits and the uncut group is not read
         more surely than the weaker part; otherwise the uncut group is read instead (a cut through one wide
-        or turned digit), and a letter cut into a "1" and a rest is dropped. A plain crop the model doubts, standing
-        between two of those digits in their row, is read as its best digit when that is likely enough
-        (`ContextParams.row_digit`)."""
+        or turned digit), and a letter cut into a "1" and a rest is dropped."""
         if not len(probs):
             return []
         best = probs.argmax(axis=1)
@@ -211,18 +209,6 @@ class Reader:
                                          else confidence[whole] > weaker)
                 split = sure[parts].all() and not doubt
                 keep += parts if split else [whole] if sure[whole] else []
-        ctx, reject = self.params.context, self.classifier.reject_index
-        if ctx is not None and ctx.row_digit > 0 and reject is not None:
-            # a doubted plain crop between two read digits of its row is read as its best digit
-            digit_probs = probs.copy()
-            digit_probs[:, reject] = -1.0
-            read, kept = [tuple(candidates[i].box) for i in keep], set(keep)
-            for i, c in enumerate(candidates):
-                j = int(digit_probs[i].argmax())
-                if (c.whole is None and id(c) not in parts_of and i not in kept and digit_probs[i, j] >= ctx.row_digit
-                        and context.between_digits(tuple(c.box), read, ctx)):
-                    best[i], confidence[i] = j, digit_probs[i, j]
-                    keep.append(i)
         labels = self.classifier.labels
         return [Digit(label=int(labels[best[i]]), confidence=float(confidence[i]), box=tuple(candidates[i].box))
                 for i in keep]
@@ -246,6 +232,31 @@ class Reader:
         ink = {tuple(c.box): c.ink for c in candidates}
         lying = context.lying_ones(boxes, [d.label for d in digits], [ink[tuple(b)] for b in boxes], self.params.context)
         return [d for d, word, letters, dash in zip(digits, words, lettered, lying) if not (word or letters or dash)]
+
+    def _in_rows(self, digits: list[Digit], probs: np.ndarray, candidates: list[segment.Candidate],
+                 seg: segment.Segmentation) -> list[Digit]:
+        """`digits` and the plain crops the model doubts that stand in a row between two of them, read as their
+        best digit when that has `ContextParams.row_digit` of the probability: in a row of digits a badly written
+        one is still a digit. After the word rules, so a letter between two look-alikes of a word, counted there
+        as a letter, cannot turn its word into a number."""
+        ctx, reject = self.params.context, self.classifier.reject_index
+        if not digits or ctx is None or not ctx.row_digit or reject is None:
+            return digits
+        read = {tuple(d.box) for d in digits}
+        in_groups = {id(c.whole) for c in candidates if c.whole is not None}
+        others = [tuple(c.box) for c in candidates if tuple(c.box) not in read]
+        digit_probs = probs.copy()
+        digit_probs[:, reject] = -1.0
+        best = digit_probs.argmax(axis=1)
+        found = []
+        for i, c in enumerate(candidates):
+            p = float(digit_probs[i, best[i]])
+            box = tuple(c.box)
+            if (c.whole is None and id(c) not in in_groups and box not in read and p >= ctx.row_digit
+                    and context.between_digits(box, list(read), [b for b in others if b != box], ctx)
+                    and not context.in_words([box], [b for b in others if b != box] + list(read), seg.binary, ctx)[0]):
+                found.append(Digit(label=int(self.classifier.labels[best[i]]), confidence=p, box=tuple(c.box)))
+        return digits + found
 
     def read(self, frame: np.ndarray) -> Reading:
         frame = as_bgr_or_gray(frame)
@@ -273,6 +284,7 @@ class Reader:
             count = len(found[turn])
             mine = probs[offset : offset + count]
             digits = self._alone(self._digits(mine, found[turn]), mine, found[turn], segmented_turns[turn])
+            digits = self._in_rows(digits, mine, found[turn], segmented_turns[turn])
             offset += count
             score = sum(d.confidence for d in digits)  # mean confidence weighted by how many were read
             if turn not in favoured:

@@ -141,3 +141,5 @@ def test_between_digits_needs_a_like_digit_close_on_either_side():
     assert not between_digits(crop, [left, (200, 40, 30, 90)])  # nor a digit nearly twice as tall
     assert not between_digits(crop, [left, (300, 50, 30, 50)])  # 120 px away: more than one height
     assert between_digits(crop, [left, (178, 50, 30, 50)])  # touching the next digit, a little overlapped
+    assert not between_digits(crop, [left, right], [(182, 50, 15, 50)])  # a letter nearer on its right: "2 bq 2"
+    assert between_digits(crop, [left, right], [(250, 50, 30, 50)])  # a letter beyond the digit is no matter

@@ -140,6 +140,7 @@ def test_a_doubted_crop_between_two_read_digits_of_its_row_is_read(classifier):
     assert read([4, 2, 7], [sure4, doubted2, sure7], ContextParams(row_digit=0)) == [4, 7]
     assert read([4, 2, 7], [sure4, answer(2, 0.2, 0.75), sure7]) == [4, 7]  # too little of a digit in it
     assert read([4, 2], [sure4, doubted2]) == [4]  # a digit on one side only: the row may end in a mark
+    assert read([4, 2, 2, 7], [sure4, doubted2, doubted2, sure7]) == [4, 7]  # two doubted side by side: a word
 
 
 def test_a_cut_group_is_read_as_two_digits_as_one_or_not_at_all(classifier):
