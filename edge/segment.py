@@ -63,7 +63,8 @@ class SegmentParams:
     # all along. The tilt is tight: on dotted paper a wider band takes a digit's flat stroke beside the dots
     line_cover: float = 0.3
     cover_tilt: int = 1
-    line_thin: float = 0.008  # ink thinner than this (unit) across the line counts toward its cover
+    line_thin: float = 0.008  # ink thinner than this (unit) across the line counts toward its cover (3 shrunk px
+    # at least: on a coarser frame a rule is as thin as a stroke, and broken rules are not searched)
     line_run: float = 0.04  # near a line, straight runs this long (fraction of the unit) are line
     line_width: float = 0.025  # lines are at most this thick (unit); where ink is thicker a stroke crosses: kept
     line_wide_share: float = 0.2  # a line's thickness: the thinnest run across it that at most this share exceeds
@@ -215,7 +216,9 @@ def _remove_lines(binary: np.ndarray, unit: float, params: SegmentParams) -> tup
     sh, sw = small.shape
     run = _odd(params.line_run * unit)
     thickest = max(2, round(params.line_width * unit) + 1)
-    thin = max(3, _odd(params.line_thin * unit * params.line_scale))  # 3: runs of 1-2 shrunk pixels
+    # a rule is told from a stroke by being thinner: on a coarse frame (a unit under ~500 px) both are a
+    # shrunk pixel or two, and the search for broken rules would take the strokes of a row of digits
+    thin = _odd(params.line_thin * unit * params.line_scale)
     lines = np.zeros_like(binary)
     for length, slack, along, across in (
         ((_odd(params.line_length * sw), 1), (1, 2 * params.line_tilt + 1), (1, run), (1, 0)),
@@ -232,13 +235,12 @@ def _remove_lines(binary: np.ndarray, unit: float, params: SegmentParams) -> tup
         band = np.zeros_like(small)
         if most >= max(length):
             band = cv2.morphologyEx(grown, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length))
-        # a broken line: thin ink covering `line_cover` of its row (column), within `cover_tilt` of it
-        tight = tuple(2 * params.cover_tilt + 1 if n > 1 else 1 for n in slack)
-        cover = cv2.reduce(cv2.dilate(_thin(small, across, thin), cv2.getStructuringElement(cv2.MORPH_RECT, tight)),
-                           axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S)
-        broken = np.broadcast_to(cover >= params.line_cover * small.shape[axis], small.shape)
+        if thin > 1:  # a broken line: thin ink covering `line_cover` of its row (column), within `cover_tilt` of it
+            tight = tuple(2 * params.cover_tilt + 1 if n > 1 else 1 for n in slack)
+            cover = cv2.reduce(cv2.dilate(_thin(small, across, thin), cv2.getStructuringElement(cv2.MORPH_RECT, tight)),
+                               axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S)
+            band = band | np.broadcast_to(cover >= params.line_cover * small.shape[axis], small.shape)
         # the bands are coarse: in them, the line is what runs straight along them and is thin across
-        band = band | broken
         if band.any():
             band = cv2.resize(band.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
             straight = band & cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(along, np.uint8))

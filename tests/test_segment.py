@@ -316,24 +316,24 @@ def test_ruled_and_squared_paper_lines_are_removed():
     assert_matches(found, sheet.boxes, min_iou=0.75)
 
 
-def broken_rules(seed: int = 0) -> np.ndarray:
+def broken_rules(height: int, width: int, seed: int = 0) -> np.ndarray:
     """Faint ruled lines every 60 px, broken up by the paper's grain: dashes of 10-60 px, gaps of 15-120 px
     (a third of each line is left, no run of it a fifth of the frame long)."""
     rng = np.random.default_rng(seed)
-    rules = np.zeros((H, W), np.float32)
-    for y in range(60, H, 60):
+    rules = np.zeros((height, width), np.float32)
+    for y in range(60, height, 60):
         x = 0
-        while x < W:
+        while x < width:
             dash = int(rng.integers(10, 60))
-            cv2.line(rules, (x, y), (min(W - 1, x + dash), y), 160, 2)
+            cv2.line(rules, (x, y), (min(width - 1, x + dash), y), 160, 2)
             x += dash + int(rng.integers(15, 120))
     return rules
 
 
 def test_a_faint_rule_broken_into_dashes_is_removed_across_digits():
-    sheet = Sheet()
-    row_of_digits(sheet, [1, 7, 2], 50, 200, 150, 60)  # the rule at y = 180 crosses their lower halves
-    sheet.draw(broken_rules(), 0, 0, known=False)
+    sheet = Sheet(720, 1280)  # a 720p camera: a rule (2 px) is thinner than a stroke there, as it is not at 480
+    row_of_digits(sheet, [1, 7, 2], 50, 300, 150, 60)  # the rule at y = 180 crosses their lower halves
+    sheet.draw(broken_rules(720, 1280), 0, 0, known=False)
     photo = sheet.photo(darkness=0.35, noise=2)  # pencil: a third darker than the paper
     assert_matches(find_candidates(photo), sheet.boxes, min_iou=0.75)
     # without the search for broken lines the rule's dashes stay on the digits and widen their boxes
