@@ -43,7 +43,7 @@ def stage_table(reader) -> tuple[Stage, ...]:
         ("light-ink test", segment, "_light_ink"),
         ("faint-frame thresholds", segment, "thresholds"),
         ("threshold and candidate bookkeeping", segment, "segment"),
-        ("line removal", segment, "_remove_lines"),
+        ("line removal", segment, "remove_lines"),
         ("components", segment, "_pieces"),
         ("joining", segment, "_join_pieces"),
         ("splitting and shape rules", segment, "_parts"),

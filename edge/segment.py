@@ -3,8 +3,7 @@
 The steps, each a few vectorized OpenCV calls (docs/segmentation.md explains them for users):
 1. `ink_map`: grey level -> "how much darker than the paper here", dividing by a background estimate
    (a grey closing at low resolution) so shadows and uneven light cancel out.
-2. Hysteresis threshold; long thin ruled/squared paper lines removed with long morphological openings
-   (found at reduced resolution, so slightly tilted lines are caught too), strokes crossing them restored.
+2. Hysteresis threshold; ruled/squared paper lines removed (`edge.lines`), strokes crossing them kept.
 3. Connected components; specks dropped; broken pieces of one digit joined by box rules that keep the
    side-by-side digits of a number apart; components much wider than a digit split at ink minima
    (`edge.touching`).
@@ -23,6 +22,7 @@ import cv2
 import numpy as np
 
 from edge import touching
+from edge.lines import odd, remove_lines
 
 
 @dataclass(frozen=True)
@@ -148,10 +148,6 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(frame)
 
 
-def _odd(n: float) -> int:
-    return max(1, int(n) // 2 * 2 + 1)
-
-
 def ink_map(frame: np.ndarray, params: SegmentParams = DEFAULT) -> np.ndarray:
     """Frame (BGR or grey uint8) -> uint8 ink 0..255: 255 * how much darker than the paper each pixel is.
 
@@ -179,7 +175,7 @@ def _background_copy(gray: np.ndarray, params: SegmentParams) -> tuple[np.ndarra
     h, w = gray.shape[:2]
     scale = min(1.0, params.background_width / w)
     small = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-    return small, _odd(params.background_kernel * min(small.shape[:2]))
+    return small, odd(params.background_kernel * min(small.shape[:2]))
 
 
 def light_ink(frame: np.ndarray, params: SegmentParams = DEFAULT) -> bool:
@@ -204,74 +200,6 @@ def _light_ink(small: np.ndarray, kernel: int, params: SegmentParams) -> bool:
     skew = float(np.dot(square, contrast)) / len(contrast) / spread if spread > 0 else 0.0  # ** 3 is 30x slower
     return skew > params.light_skew or (skew > 0 and float(np.percentile(small, params.ground_percentile))
                                         < params.dark_ground)
-
-
-def _remove_lines(binary: np.ndarray, unit: float, params: SegmentParams) -> tuple[np.ndarray, np.ndarray]:
-    """Binary ink without long, thin, straight horizontal/vertical lines (strokes crossing them stay),
-    and the removed line pixels (where a stroke may have been cut)."""
-    h, w = binary.shape
-    small = cv2.resize(binary, (max(1, round(w * params.line_scale)), max(1, round(h * params.line_scale))),
-                       interpolation=cv2.INTER_AREA)
-    small = (small > 0).astype(np.uint8)
-    sh, sw = small.shape
-    run = _odd(params.line_run * unit)
-    thickest = max(2, round(params.line_width * unit) + 1)
-    # a rule is told from a stroke by being thinner: on a coarse frame (a unit under ~500 px) both are a
-    # shrunk pixel or two, and the search for broken rules would take the strokes of a row of digits
-    thin = _odd(params.line_thin * unit * params.line_scale)
-    lines = np.zeros_like(binary)
-    for length, slack, along, across in (
-        ((_odd(params.line_length * sw), 1), (1, 2 * params.line_tilt + 1), (1, run), (1, 0)),
-        ((1, _odd(params.line_length * sh)), (2 * params.line_tilt + 1, 1), (run, 1), (0, 1)),
-    ):  # (rows, cols) shapes for np.ones; cv2 kernel sizes are (width, height); across: the unit step
-        if max(length) > max(small.shape):
-            continue  # no line that long fits in this frame
-        axis = 1 if length[0] > 1 else 0  # a run that long needs that many ink pixels in one row (column)
-        grown = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, slack))
-        # cheap first: a row (column) with fewer ink pixels has no room for a line, skip the long opening
-        most = cv2.reduce(grown, axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S).max()
-        if most < params.line_cover * small.shape[axis]:
-            continue
-        band = np.zeros_like(small)
-        if most >= max(length):
-            band = cv2.morphologyEx(grown, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length))
-        if thin > 1:  # a broken line: thin ink covering `line_cover` of its row (column), within `cover_tilt` of it
-            tight = tuple(2 * params.cover_tilt + 1 if n > 1 else 1 for n in slack)
-            cover = cv2.reduce(cv2.dilate(_thin(small, across, thin), cv2.getStructuringElement(cv2.MORPH_RECT, tight)),
-                               axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S)
-            band = band | np.broadcast_to(cover >= params.line_cover * small.shape[axis], small.shape)
-        # the bands are coarse: in them, the line is what runs straight along them and is thin across
-        if band.any():
-            band = cv2.resize(band.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
-            straight = band & cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(along, np.uint8))
-            if straight.any():
-                lines |= straight & ~_wider_than_line(binary, straight, across, thickest, params)
-    return binary & ~lines, lines
-
-
-def _thin(small: np.ndarray, across: tuple[int, int], thick: int) -> np.ndarray:
-    """The ink no thicker than `thick` across a line's direction (`across`: the unit step across it)."""
-    kernel = np.ones((max(1, thick * across[0]), max(1, thick * across[1])), np.uint8)
-    return small & ~cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
-
-
-def _wider_than_line(binary: np.ndarray, line: np.ndarray, across: tuple[int, int], thickest: int,
-                     params: SegmentParams) -> np.ndarray:
-    """Ink thicker across the line than the line itself: where a stroke crosses or follows it (kept).
-
-    The line's thickness is measured, not assumed: the thinnest opening across it (2 px up to `thickest`)
-    that leaves at most `line_wide_share` of the line's pixels. A printed rule as thick as the pen is thus
-    still told from a stroke crossing it, whose run across the line is longer."""
-    total = cv2.countNonZero(line)
-
-    def opened(thick: int) -> np.ndarray:
-        kernel = np.ones((max(1, thick * across[0]), max(1, thick * across[1])), np.uint8)
-        return cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel)
-
-    for thick in range(2, thickest + 1):
-        if cv2.countNonZero(line & opened(thick)) <= params.line_wide_share * total:
-            break
-    return opened(thick + 1)  # a pixel of slack: a tilted line is a pixel thicker where it steps
 
 
 def _group_boxes(boxes: np.ndarray, member: np.ndarray, n: int) -> np.ndarray:
@@ -430,7 +358,7 @@ def thresholds(ink: np.ndarray, params: SegmentParams = DEFAULT) -> SegmentParam
 def ink_binary(ink: np.ndarray, unit: float, params: SegmentParams = DEFAULT) -> tuple[np.ndarray, np.ndarray]:
     """The 0/1 ink of an ink map without its paper lines, and the removed line pixels."""
     _, binary = cv2.threshold(ink, params.low_threshold, 1, cv2.THRESH_BINARY)
-    return _remove_lines(binary, unit, params)
+    return remove_lines(binary, unit, params)
 
 
 @dataclass

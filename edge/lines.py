@@ -1,0 +1,91 @@
+"""Paper lines: the ruled and squared lines of a page, found in a frame's 0/1 ink and removed.
+
+A line is long, straight and thin. It is searched on a copy shrunk by `line_scale` (speed, and a few degrees of
+tilt fit in the slack): a run longer than `line_length` of the frame marks a band, and so does a row (column)
+whose thin ink covers `line_cover` of the frame, a faint pencil rule broken into dashes by the paper's grain.
+In a band, straight runs of `line_run` no thicker than the line itself are the line; where a stroke crosses or
+follows it the ink is thicker and stays. The parameters are `edge.segment.SegmentParams`'.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+if TYPE_CHECKING:
+    from edge.segment import SegmentParams
+
+
+def odd(n: float) -> int:
+    """An odd kernel size of about `n` pixels, at least 1."""
+    return max(1, int(n) // 2 * 2 + 1)
+
+
+def remove_lines(binary: np.ndarray, unit: float, params: SegmentParams) -> tuple[np.ndarray, np.ndarray]:
+    """Binary ink without long, thin, straight horizontal/vertical lines (strokes crossing them stay),
+    and the removed line pixels (where a stroke may have been cut)."""
+    h, w = binary.shape
+    small = cv2.resize(binary, (max(1, round(w * params.line_scale)), max(1, round(h * params.line_scale))),
+                       interpolation=cv2.INTER_AREA)
+    small = (small > 0).astype(np.uint8)
+    sh, sw = small.shape
+    run = odd(params.line_run * unit)
+    thickest = max(2, round(params.line_width * unit) + 1)
+    # a rule is told from a stroke by being thinner: on a coarse frame (a unit under ~500 px) both are a
+    # shrunk pixel or two, and the search for broken rules would take the strokes of a row of digits
+    thin = odd(params.line_thin * unit * params.line_scale)
+    lines = np.zeros_like(binary)
+    for length, slack, along, across in (
+        ((odd(params.line_length * sw), 1), (1, 2 * params.line_tilt + 1), (1, run), (1, 0)),
+        ((1, odd(params.line_length * sh)), (2 * params.line_tilt + 1, 1), (run, 1), (0, 1)),
+    ):  # (rows, cols) shapes for np.ones; cv2 kernel sizes are (width, height); across: the unit step
+        if max(length) > max(small.shape):
+            continue  # no line that long fits in this frame
+        axis = 1 if length[0] > 1 else 0  # a run that long needs that many ink pixels in one row (column)
+        grown = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, slack))
+        # cheap first: a row (column) with fewer ink pixels has no room for a line, skip the long opening
+        most = cv2.reduce(grown, axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S).max()
+        if most < params.line_cover * small.shape[axis]:
+            continue
+        band = np.zeros_like(small)
+        if most >= max(length):
+            band = cv2.morphologyEx(grown, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length))
+        if thin > 1:  # a broken line: thin ink covering `line_cover` of its row (column), within `cover_tilt` of it
+            tight = tuple(2 * params.cover_tilt + 1 if n > 1 else 1 for n in slack)
+            cover = cv2.reduce(cv2.dilate(thin_ink(small, across, thin), cv2.getStructuringElement(cv2.MORPH_RECT, tight)),
+                               axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S)
+            band = band | np.broadcast_to(cover >= params.line_cover * small.shape[axis], small.shape)
+        # the bands are coarse: in them, the line is what runs straight along them and is thin across
+        if band.any():
+            band = cv2.resize(band.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+            straight = band & cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(along, np.uint8))
+            if straight.any():
+                lines |= straight & ~wider_than_line(binary, straight, across, thickest, params)
+    return binary & ~lines, lines
+
+
+def opened_across(binary: np.ndarray, across: tuple[int, int], thick: int) -> np.ndarray:
+    """`binary` opened `thick` pixels across a line's direction (`across`: the unit step across it): what is
+    at least that thick across it."""
+    kernel = np.ones((max(1, thick * across[0]), max(1, thick * across[1])), np.uint8)
+    return cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel)
+
+
+def thin_ink(small: np.ndarray, across: tuple[int, int], thick: int) -> np.ndarray:
+    """The ink thinner than `thick` across a line's direction."""
+    return small & ~opened_across(small, across, thick)
+
+
+def wider_than_line(binary: np.ndarray, line: np.ndarray, across: tuple[int, int], thickest: int,
+                     params: SegmentParams) -> np.ndarray:
+    """Ink thicker across the line than the line itself: where a stroke crosses or follows it (kept).
+
+    The line's thickness is measured, not assumed: the thinnest opening across it (2 px up to `thickest`)
+    that leaves at most `line_wide_share` of the line's pixels. A printed rule as thick as the pen is thus
+    still told from a stroke crossing it, whose run across the line is longer."""
+    total = cv2.countNonZero(line)
+    for thick in range(2, thickest + 1):
+        if cv2.countNonZero(line & opened_across(binary, across, thick)) <= params.line_wide_share * total:
+            break
+    return opened_across(binary, across, thick + 1)  # a pixel of slack: a tilted line is a pixel thicker where it steps

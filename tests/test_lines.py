@@ -1,0 +1,33 @@
+"""Paper lines: long thin lines and faint broken rules leave the 0/1 ink, strokes crossing them stay."""
+from __future__ import annotations
+
+import numpy as np
+
+from edge.lines import odd, opened_across, remove_lines, thin_ink
+from edge.segment import DEFAULT
+
+
+def test_odd_kernel_sizes():
+    assert [odd(n) for n in (0, 1, 2.9, 3, 4, 7.5)] == [1, 1, 3, 3, 5, 7]
+
+
+def test_thin_ink_is_what_an_opening_across_the_line_removes():
+    ink = np.zeros((40, 40), np.uint8)
+    ink[10, 5:35] = 1  # a 1 px rule
+    ink[20:26, 5:35] = 1  # a 6 px bar
+    across_rows = (1, 0)  # a horizontal line: thickness counted down the rows
+    assert thin_ink(ink, across_rows, 3)[10].sum() == 30 and thin_ink(ink, across_rows, 3)[20:26].sum() == 0
+    assert opened_across(ink, across_rows, 3)[10].sum() == 0
+
+
+def test_a_long_rule_and_a_broken_one_go_a_stroke_crossing_them_stays():
+    h, w = 720, 1280  # a unit of 720: rules (2 px) are thinner than the broken-rule search's floor
+    ink = np.zeros((h, w), np.uint8)
+    ink[100:102, :] = 1  # an unbroken rule
+    for x in range(0, w, 90):
+        ink[300:302, x : x + 40] = 1  # a rule broken into 40 px dashes, 44 % of the width
+    ink[250:350, 600:608] = 1  # an 8 px stroke crossing the broken rule
+    kept, removed = remove_lines(ink, min(h, w), DEFAULT)
+    assert kept[100:102].sum() == 0 and removed[100:102].sum() == 2 * w
+    assert kept[300:302, :590].sum() == 0  # the dashes left of the stroke are gone
+    assert kept[250:350, 600:608].all()  # the stroke, where it crosses the rule too
