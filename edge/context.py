@@ -105,12 +105,20 @@ def _free_ink(pieces: np.ndarray, inside: np.ndarray, min_height: float, params:
     return [tuple(int(v) for v in row[:4]) for row in pieces[keep]]
 
 
+def _same_line(a: Box, b: Box, params: ContextParams) -> bool:
+    """Do two boxes stand on one line: overlapping by `line_overlap` of the shorter's height?"""
+    return min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]) >= params.line_overlap * min(a[3], b[3])
+
+
+def _gap(a: Box, b: Box) -> int:
+    """Horizontal space between two boxes (negative where they overlap)."""
+    return max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
+
+
 def _neighbours(a: Box, b: Box, params: ContextParams) -> bool:
     """Letters of one word: on one line, of like height and closer than writers space words."""
     short, tall = sorted((a[3], b[3]))
-    overlap = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    gap = max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
-    return short >= params.height * tall and overlap >= params.line_overlap * short and gap <= params.gap * tall
+    return short >= params.height * tall and _same_line(a, b, params) and _gap(a, b) <= params.gap * tall
 
 
 def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.ndarray,
@@ -187,12 +195,10 @@ def lying_ones(digit_boxes: list[Box], labels: list[int], inks: list[np.ndarray]
     A lone digit may be turned any way (a card held askew); beside upright digits a stroke lying that flat is
     a dash, a minus or a crossing-out, not a "1"."""
     out = []
-    for i, (x, y, w, h) in enumerate(digit_boxes):
+    for i, box in enumerate(digit_boxes):
         flat = labels[i] == 1 and lean(inks[i]) > params.one_tilt
-        out.append(flat and any(
-            min(y + h, oy + oh) - max(y, oy) >= params.line_overlap * min(h, oh)
-            and max(x, ox) - min(x + w, ox + ow) <= params.one_gap * max(h, oh)
-            for j, (ox, oy, ow, oh) in enumerate(digit_boxes) if j != i))
+        out.append(flat and any(_same_line(box, other, params) and _gap(box, other) <= params.one_gap * max(box[3], other[3])
+                                for j, other in enumerate(digit_boxes) if j != i))
     return out
 
 
@@ -200,13 +206,13 @@ def between_digits(box: Box, digit_boxes: list[Box], other_boxes: list[Box] = ()
                    params: ContextParams = DEFAULT) -> bool:
     """Does `box` stand in a row between two of `digit_boxes`, of like height and close, each the nearest of
     its side? A crop of `other_boxes` nearer on a side (the "q" of "2 bq 2") makes it a letter of a word."""
-    x, y, w, h = box
+    x, h = box[0], box[3]
 
     def nearest(boxes: list[Box], side: int) -> float:
         """The gap to the nearest of `boxes` on that side of `box` and on its line (inf: none)."""
-        gaps = [ox - (x + w) if side > 0 else x - (ox + ow) for ox, oy, ow, oh in boxes
-                if min(y + h, oy + oh) - max(y, oy) >= params.line_overlap * min(h, oh)
-                and max(h, oh) <= params.row_height * min(h, oh) and (ox > x if side > 0 else ox < x)]
+        gaps = [_gap(box, other) for other in boxes
+                if _same_line(box, other, params) and max(h, other[3]) <= params.row_height * min(h, other[3])
+                and (other[0] > x if side > 0 else other[0] < x)]
         return min(gaps, default=float("inf"))
 
     for side in (1, -1):

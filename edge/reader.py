@@ -242,7 +242,7 @@ class Reader:
         ctx, reject = self.params.context, self.classifier.reject_index
         if not digits or ctx is None or not ctx.row_digit or reject is None:
             return digits
-        read = {tuple(d.box) for d in digits}
+        read = [tuple(d.box) for d in digits]
         in_groups = {id(c.whole) for c in candidates if c.whole is not None}
         others = [tuple(c.box) for c in candidates if tuple(c.box) not in read]
         digit_probs = probs.copy()
@@ -250,12 +250,12 @@ class Reader:
         best = digit_probs.argmax(axis=1)
         found = []
         for i, c in enumerate(candidates):
-            p = float(digit_probs[i, best[i]])
-            box = tuple(c.box)
-            if (c.whole is None and id(c) not in in_groups and box not in read and p >= ctx.row_digit
-                    and context.between_digits(box, list(read), [b for b in others if b != box], ctx)
-                    and not context.in_words([box], [b for b in others if b != box] + list(read), seg.binary, ctx)[0]):
-                found.append(Digit(label=int(self.classifier.labels[best[i]]), confidence=p, box=tuple(c.box)))
+            p, box = float(digit_probs[i, best[i]]), tuple(c.box)
+            if c.whole is not None or id(c) in in_groups or box in read or p < ctx.row_digit:
+                continue
+            rest = [b for b in others if b != box]
+            if context.between_digits(box, read, rest, ctx) and not context.in_words([box], rest + read, seg.binary, ctx)[0]:
+                found.append(Digit(label=int(self.classifier.labels[best[i]]), confidence=p, box=box))
         return digits + found
 
     def read(self, frame: np.ndarray) -> Reading:
