@@ -42,6 +42,11 @@ class MarkParams:
     word_length: tuple[int, int] = (2, 7)
     capital_share: float = 0.3
     word_size: tuple[float, float] = (0.7, 1.0)  # a word's capital height, in digit heights
+    # a share of the words printed letter by letter, as a poem or a form is filled in by hand: letters apart by
+    # `letter_gap` of the word's height (one spacing per word), each up to `letter_jitter` off the line
+    print_share: float = 0.5
+    letter_gap: tuple[float, float] = (0.05, 0.3)
+    letter_jitter: float = 0.04
 
 
 DEFAULT = MarkParams()
@@ -84,14 +89,29 @@ def letter(text: str, font: int, size: float, thickness: int) -> np.ndarray:
 
 
 def hand_word(rng: np.random.Generator, height: float, width: float, p: MarkParams = DEFAULT) -> np.ndarray:
-    """A word of random letters in one script or simplex font, letters as close as the font sets them (joined
-    in the script fonts), beside digits `height` pixels tall written with a pen `width` pixels wide."""
+    """A word of random letters in one script or simplex font beside digits `height` pixels tall written with a
+    pen `width` pixels wide: letters as close as the font sets them (joined in the script fonts) or, as people
+    print by hand, each on its own, spaced apart and a little off the line."""
     n = int(rng.integers(p.word_length[0], p.word_length[1] + 1))
     text = "".join(p.word_letters[int(rng.integers(len(p.word_letters)))] for _ in range(n))
     if rng.random() < p.capital_share:
         text = text[0].upper() + text[1:]
     font = p.hand_fonts[int(rng.integers(len(p.hand_fonts)))]
-    return letter(text, font, height * rng.uniform(*p.word_size), max(1, round(width)))
+    size, thickness = height * rng.uniform(*p.word_size), max(1, round(width))
+    printed = rng.random() < p.print_share
+    gap = size * rng.uniform(*p.letter_gap) if printed else 0.0
+    scale = cv2.getFontScaleFromHeight(font, max(8, round(size)), thickness)
+    sizes = [cv2.getTextSize(ch, font, scale, thickness) for ch in text]
+    rise = max(h for (_, h), _ in sizes)
+    pad = thickness + 2 + (round(p.letter_jitter * size) if printed else 0)
+    canvas = np.zeros((rise + max(b for _, b in sizes) + 2 * pad, sum(w for (w, _), _ in sizes) + round(gap * n) + 2 * pad),
+                      np.uint8)
+    x = float(pad)
+    for ch, ((w, _), _) in zip(text, sizes):
+        jitter = round(rng.uniform(-1, 1) * p.letter_jitter * size) if printed else 0
+        cv2.putText(canvas, ch, (round(x), rise + pad + jitter), font, scale, 255, thickness, cv2.LINE_AA)
+        x += w + gap
+    return trim(canvas.astype(np.float32) / 255.0)
 
 
 def scribble(rng: np.random.Generator, size: float, p: MarkParams = DEFAULT) -> np.ndarray:

@@ -38,9 +38,12 @@ class ContextParams:
     # words: two symbols on one line (overlapping by `line_overlap` of the shorter's height), the shorter at least
     # `height` of the taller, are letters of one word when they stand closer than `gap` of the taller's height
     line_overlap: float = 0.5
+    # a word printed by hand, letter by letter, spaces its letters up to this far apart (of the taller's
+    # height): a digit with no digit this close but a letter that has another letter beside it is a letter too
+    letter_gap: float = 0.4
     letter_width: float = 0.25  # narrower crops and pieces are no letters: a dotted or ruled line cut into pieces
     letter_fill: float = 0.08  # uncropped ink filling less of its box is a long line or a loop, no word
-    free_overlap: float = 0.1  # uncropped ink with more of its box inside crops runs through them, no word
+    free_overlap: float = 0.25  # uncropped ink with more of its box inside crops runs through them, no word
     # a chain with this many letters or more is a word unless its digits outnumber its letters by more than
     # `digit_lead` ("Bo" stays a tie: a digit beside one mark, or a number with one doubted digit, keeps its
     # digits; "qlqfu", three look-alikes and two letters, is a word; a number of six with two doubted digits is not)
@@ -150,6 +153,7 @@ def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.
     letters: list[Box] = [tuple(int(v) for v in crops[i]) for i in taken[n:]]
     if len(pieces):
         letters += _free_ink(pieces, in_pieces.sum(axis=0), params.height * min(h for *_, h in digit_boxes), params)
+    spaced = _spaced_letter(np.asarray(list(digit_boxes) + letters, np.int64).reshape(-1, 4), n, params)
     letters = [b for b in letters if b[2] >= params.letter_width * b[3]]
     symbols = list(digit_boxes) + letters
     parent = list(range(len(symbols)))
@@ -177,7 +181,26 @@ def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.
             in_letters[root(i)] += max(1, round(w / max(h, 1)))
     chains = [root(i) for i in range(n)]
     letters, digits = in_letters[chains], in_digits[chains]
-    return ((letters > digits) | ((letters >= params.tie_letters) & (digits <= letters + params.digit_lead))).tolist()
+    chained = (letters > digits) | ((letters >= params.tie_letters) & (digits <= letters + params.digit_lead))
+    return (chained | spaced).tolist()
+
+
+def _spaced_letter(symbols: np.ndarray, n: int, params: ContextParams) -> np.ndarray:
+    """Per digit (the first `n` of `symbols`, letters after): a look-alike inside a word printed letter by
+    letter. No other digit stands within `letter_gap` of it on its line (the digits of a number stand close),
+    and a letter does that has a further letter within `letter_gap` of itself: a word of two letters or more
+    goes on beside it. Narrow letters count here (an "l" or an "i" of the word): a ruled or dotted line's pieces
+    are too short for letters."""
+    x, y, w, h = (c[:, None] for c in symbols.T)
+    short, tall = np.minimum(h, h.T), np.maximum(h, h.T)
+    near = ((np.minimum(y + h, (y + h).T) - np.maximum(y, y.T) >= params.line_overlap * short)
+            & (short >= params.height * tall)
+            & (np.maximum(x, x.T) - np.minimum(x + w, (x + w).T) <= params.letter_gap * tall))
+    np.fill_diagonal(near, False)
+    letter = np.arange(len(symbols)) >= n
+    alone = ~(near[:n] & ~letter).any(axis=1)  # no digit beside it
+    wordy = (near[:, letter].sum(axis=1) >= 1) & letter  # letters with a letter beside them
+    return alone & (near[:n] & wordy).any(axis=1)
 
 
 def lean(ink: np.ndarray) -> float:

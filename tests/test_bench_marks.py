@@ -1,4 +1,7 @@
 """Non-digit marks: every kind draws ink, hand-drawn ones at the pen width asked for, strokes never upright."""
+from dataclasses import replace
+
+import cv2
 import numpy as np
 import pytest
 
@@ -35,3 +38,12 @@ def test_handwritten_words_are_wider_than_tall_and_as_tall_as_asked():
         shape = hand_word(np.random.default_rng(seed), 50.0, 4.0)
         h, w = shape.shape
         assert shape.max() > 0.9 and w > h and 0.5 * 50 <= h <= 2.0 * 50  # descenders reach below the capitals
+
+
+def test_words_printed_letter_by_letter_leave_a_gap_between_letters():
+    printed = replace(DEFAULT, print_share=1.0, letter_gap=(0.3, 0.3), word_length=(4, 4), capital_share=0.0,
+                      hand_fonts=(cv2.FONT_HERSHEY_SIMPLEX,))
+    for seed in range(4):
+        columns = hand_word(np.random.default_rng(seed), 50.0, 3.0, printed).max(axis=0) > 0.1
+        starts = np.flatnonzero(columns[1:] & ~columns[:-1])  # ink resuming after empty columns
+        assert len(starts) >= 3  # four letters, three gaps (an "i" or a "j" may add its own)

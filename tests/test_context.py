@@ -143,3 +143,24 @@ def test_between_digits_needs_a_like_digit_close_on_either_side():
     assert between_digits(crop, [left, (178, 50, 30, 50)])  # touching the next digit, a little overlapped
     assert not between_digits(crop, [left, right], [(182, 50, 15, 50)])  # a letter nearer on its right: "2 bq 2"
     assert between_digits(crop, [left, right], [(250, 50, 30, 50)])  # a letter beyond the digit is no matter
+
+
+def test_a_look_alike_in_a_word_printed_letter_by_letter_is_a_letter():
+    binary = page()
+    s = box_of(binary, 100, 20, 20, 40)  # an "S" read as 5, then "tar" printed 12 px apart (0.3 of its height)
+    letters = [box_of(binary, 132 + 32 * k, 30, 20, 30) for k in range(3)]
+    assert words_of_letters([s], letters, pieces(binary)) == [True]
+    assert words_of_letters([s], letters, pieces(binary), ContextParams(letter_gap=0.2)) == [False]
+    # beside one letter only, the word does not go on: "5 x", a digit and a mark
+    assert words_of_letters([s], letters[:1], pieces(binary[:, :160])) == [False]
+
+
+def test_a_number_printed_beside_a_word_keeps_its_digits():
+    binary = page()
+    number = [box_of(binary, 100, 20, 20, 40), box_of(binary, 124, 20, 20, 40)]  # "20" 4 px apart...
+    letters = [box_of(binary, 156 + 32 * k, 30, 20, 30) for k in range(3)]  # ...12 px before a printed word
+    assert words_of_letters(number, letters, pieces(binary)) == [False, False]
+    alone = page()
+    digit = box_of(alone, 100, 20, 20, 40)
+    far = [box_of(alone, 140 + 32 * k, 30, 20, 30) for k in range(3)]  # a word a word-space (0.5) away
+    assert words_of_letters([digit], far, pieces(alone)) == [False]
