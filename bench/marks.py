@@ -27,7 +27,8 @@ class MarkParams:
     scribble_points: tuple[int, int] = (7, 12)
     stroke: tuple[int, int] = (2, 4)  # pen width of the distractors' letters, scribbles and lines, pixels
     # hand-drawn marks (the `marks` suite), sizes as shares of the mark's height
-    hand_kinds: tuple[str, ...] = ("letter", "letter", "letter", "cross", "plus", "minus", "scribble", "dot", "stroke")
+    hand_kinds: tuple[str, ...] = ("letter", "letter", "letter", "cross", "plus", "minus", "scribble", "dot", "stroke",
+                                   "comma", "question", "paren")
     hand_fonts: tuple[int, ...] = (cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX,
                                    cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN)
     wobble: float = 0.03  # sideways wander of a hand-drawn line
@@ -36,6 +37,12 @@ class MarkParams:
     # a short stroke nearer vertical than this is a fair "1": the singles45 suite turns 1s up to 45 degrees
     stroke_min_tilt: float = 55.0
     dot_size: tuple[float, float] = (0.8, 2.0)  # a dot's diameter, in pen widths
+    # punctuation: a comma (its length, of the height) sits on the line's foot; a "?" ends in a dot `point_gap`
+    # of the height below its stroke; a parenthesis is an arc `paren_sweep` degrees wide. No "!": at a
+    # camera's resolution its dot is a speck, and a lone upright stroke is a fair "1"
+    comma_size: tuple[float, float] = (0.25, 0.45)
+    point_gap: float = 0.12
+    paren_sweep: tuple[float, float] = (70.0, 120.0)
     # handwritten words (the `words` suite): every letter, look-alikes of digits (o, l, s, z, g, q, b) included,
     # since in a word they are letters all the same; a capital first now and then
     word_letters: str = "abcdefghijklmnopqrstuvwxyz"
@@ -160,6 +167,8 @@ def hand_mark(rng: np.random.Generator, kind: str, height: float, width: float, 
         return draw([scribble(rng, height * rng.uniform(0.4, 1.0), p)], width)
     if kind == "dot":
         return draw([np.zeros((2, 2))], max(width * rng.uniform(*p.dot_size), 2.0))
+    if kind in PUNCTUATION:
+        return PUNCTUATION[kind](rng, height, width, p)
     size = height * rng.uniform(*p.sign_size)
     if kind == "stroke":
         half = tilted(rng, height * rng.uniform(*p.stroke_length) / 2, p.stroke_min_tilt)
@@ -173,3 +182,35 @@ def hand_mark(rng: np.random.Generator, kind: str, height: float, width: float, 
         half = np.array([np.sin(np.deg2rad(angle)), np.cos(np.deg2rad(angle))]) * size / 2
         bars.append(hand_line(rng, -half, half, p.wobble))
     return draw(bars, width)
+
+
+def arc(centre: tuple[float, float], radius: float, start: float, end: float) -> np.ndarray:
+    """Points along a circle from `start` to `end` degrees (0: right, 90: down, as image rows run)."""
+    t = np.deg2rad(np.linspace(start, end, 24))
+    return np.stack([centre[0] + radius * np.cos(t), centre[1] + radius * np.sin(t)], 1)
+
+
+def comma(rng: np.random.Generator, height: float, width: float, p: MarkParams) -> np.ndarray:
+    """A comma on the line's foot: a short tail curling down to the left, padded above to the line's height."""
+    size = height * rng.uniform(*p.comma_size)
+    tail = np.array([[0.0, 0.0], [0.05 * size, 0.45 * size], [-0.3 * size, size]])
+    shape = draw([tail, arc((0.0, 0.0), 0.35 * width, 0, 360)], 1.3 * width)
+    return np.pad(shape, ((max(0, round(0.9 * height) - shape.shape[0]), 0), (0, 0)))
+
+
+def question(rng: np.random.Generator, height: float, width: float, p: MarkParams) -> np.ndarray:
+    r = 0.2 * height * rng.uniform(0.8, 1.2)
+    hook = arc((0.0, r), r, rng.uniform(160, 200), 450)  # over the top, down the right, back to the middle
+    stem = hand_line(rng, hook[-1], hook[-1] + np.array([0.0, 0.7 * height - 2 * r]), p.wobble)
+    point = stem[-1] + np.array([0.0, (p.point_gap + 0.05) * height])
+    return draw([hook, stem, arc(tuple(point), 0.3 * width, 0, 360)], width)
+
+
+def paren(rng: np.random.Generator, height: float, width: float, p: MarkParams) -> np.ndarray:
+    sweep = rng.uniform(*p.paren_sweep)
+    radius = 0.45 * height / np.sin(np.deg2rad(sweep / 2))
+    middle = 180.0 if rng.random() < 0.5 else 0.0  # "(" or ")"
+    return draw([arc((0.0, 0.0), radius, middle - sweep / 2, middle + sweep / 2)], width)
+
+
+PUNCTUATION = {"comma": comma, "question": question, "paren": paren}

@@ -48,6 +48,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="share of distorted digits and marks also motion-blurred and defocused (0: off)")
     p.add_argument("--even-pen", type=float, default=d.augment.pen_probability,
                    help="share of distorted digits and marks redrawn with an even round pen, a ballpoint's line (0: off)")
+    p.add_argument("--max-thicken", type=int, default=d.augment.max_thicken,
+                   help="thickest marker the augmentation draws: dilation of up to this many canvas pixels")
     p.add_argument("--flagged-ones", type=float, default=d.augment.flagged_ones,
                    help="share of 1s given a continental flag, a stroke down to the left from the top (0: off)")
     p.add_argument("--nondigit-glyphs", default=d.nondigits.glyphs,
@@ -88,7 +90,7 @@ def config(args: argparse.Namespace) -> TrainConfig:
                                    nondigit_fraction=args.nondigit_fraction,
                                    elastic_probability=args.elastic,
                                    camera_blur_probability=args.camera_blur, pen_probability=args.even_pen,
-                                   flagged_ones=args.flagged_ones),
+                                   flagged_ones=args.flagged_ones, max_thicken=args.max_thicken),
                    nondigits=replace(d.nondigits, glyphs=args.nondigit_glyphs))
 
 

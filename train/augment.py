@@ -54,8 +54,8 @@ class AugmentParams:
     # the continental "1": a long up-stroke from the top, down to the left, which MNIST's 1s nearly never have
     # and a model trained on them reads as a 7. This share of the 1s gets one (0, off, draws nothing).
     flagged_ones: float = 0.0
-    flag_length: tuple[float, float] = (0.2, 0.45)  # the flag's length, as a share of the 1's height
-    flag_angle: tuple[float, float] = (25.0, 65.0)  # degrees below horizontal: a flat bar on top makes a 7
+    flag_length: tuple[float, float] = (0.3, 0.8)  # the flag's length, as a share of the 1's height (real ones: up to 0.8)
+    flag_angle: tuple[float, float] = (35.0, 65.0)  # degrees below horizontal: a flat bar on top makes a 7
 
     def __post_init__(self) -> None:
         """Shares outside 0..1 would quietly distort every digit or replace every one with a mark; a negative
