@@ -130,6 +130,7 @@ def test_mirrored_strategy_over_logical_cpus(tmp_path, sample_path):
     (["--nondigit-fraction", "1"], "non-digit fraction"),
     (["--elastic", "-0.5"], "elastic probability must be from 0 to 1 (got -0.5)"),
     (["--even-pen", "2"], "pen probability must be from 0 to 1 (got 2.0)"),
+    (["--max-thicken", "0"], "max thicken must be 1 canvas pixel or more (got 0)"),
     (["--validation", "100000"], "leaves nothing to train on"),
     (["--teacher", "any.keras", "--distill-weight", "1.5"], "distill weight must be from 0 to 1"),
     (["--dropout", "0.1,0.2"], "dropout needs four rates from 0 to below 1 (got 0.1, 0.2)"),

@@ -68,6 +68,8 @@ class AugmentParams:
             raise ValueError(f"camera blur probability must be from 0 to 1 (got {self.camera_blur_probability})")
         if not 0 <= self.pen_probability <= 1:
             raise ValueError(f"pen probability must be from 0 to 1 (got {self.pen_probability})")
+        if self.max_thicken < 1:
+            raise ValueError(f"max thicken must be 1 canvas pixel or more (got {self.max_thicken})")
         if not 0 <= self.flagged_ones <= 1:
             raise ValueError(f"flagged ones must be a share from 0 to 1 (got {self.flagged_ones})")
         if not 0 <= self.elastic_probability <= 1:
