@@ -41,6 +41,7 @@ class ContextParams:
     # a word printed by hand, letter by letter, spaces its letters up to this far apart (of the taller's
     # height): a digit with no digit this close but a letter that has another letter beside it is a letter too
     letter_gap: float = 0.4
+    word_letters: int = 3  # ...in a run of this many letters or more (two signs or marks beside a digit are no word)
     letter_width: float = 0.25  # narrower crops and pieces are no letters: a dotted or ruled line cut into pieces
     letter_fill: float = 0.08  # uncropped ink filling less of its box is a long line or a loop, no word
     free_overlap: float = 0.25  # uncropped ink with more of its box inside crops runs through them, no word
@@ -188,8 +189,8 @@ def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.
 def _spaced_letter(symbols: np.ndarray, n: int, params: ContextParams) -> np.ndarray:
     """Per digit (the first `n` of `symbols`, letters after): a look-alike inside a word printed letter by
     letter. No other digit stands within `letter_gap` of it on its line (the digits of a number stand close),
-    and a letter does that has a further letter within `letter_gap` of itself: a word of two letters or more
-    goes on beside it. Narrow letters count here (an "l" or an "i" of the word): a ruled or dotted line's pieces
+    and beside it stands a run of at least `word_letters` letters, each within `letter_gap` of the next: a word
+    goes on there. Narrow letters count here (an "l" or an "i" of the word): a ruled or dotted line's pieces
     are too short for letters."""
     x, y, w, h = (c[:, None] for c in symbols.T)
     short, tall = np.minimum(h, h.T), np.maximum(h, h.T)
@@ -197,9 +198,18 @@ def _spaced_letter(symbols: np.ndarray, n: int, params: ContextParams) -> np.nda
             & (short >= params.height * tall)
             & (np.maximum(x, x.T) - np.minimum(x + w, (x + w).T) <= params.letter_gap * tall))
     np.fill_diagonal(near, False)
-    letter = np.arange(len(symbols)) >= n
-    alone = ~(near[:n] & ~letter).any(axis=1)  # no digit beside it
-    wordy = (near[:, letter].sum(axis=1) >= 1) & letter  # letters with a letter beside them
+    letters = near[n:, n:]
+    run = np.arange(len(letters))  # label of each letter's run: the smallest index it is linked to
+    while True:  # propagate labels to a fixed point (runs are short; a few rounds)
+        linked = np.where(letters, run[None, :], len(run)).min(axis=1, initial=len(run))
+        new = np.minimum(run, linked)
+        if (new == run).all():
+            break
+        run = new
+    sizes = np.bincount(run, minlength=len(run))[run] if len(run) else run
+    wordy = np.zeros(len(symbols), bool)
+    wordy[n:] = sizes >= params.word_letters
+    alone = ~near[:n, :n].any(axis=1)  # no digit beside it
     return alone & (near[:n] & wordy).any(axis=1)
 
 

@@ -151,8 +151,9 @@ def test_a_look_alike_in_a_word_printed_letter_by_letter_is_a_letter():
     letters = [box_of(binary, 132 + 32 * k, 30, 20, 30) for k in range(3)]
     assert words_of_letters([s], letters, pieces(binary)) == [True]
     assert words_of_letters([s], letters, pieces(binary), ContextParams(letter_gap=0.2)) == [False]
-    # beside one letter only, the word does not go on: "5 x", a digit and a mark
-    assert words_of_letters([s], letters[:1], pieces(binary[:, :160])) == [False]
+    # beside two marks only ("5 + x") the digit stays; a shorter word may be asked for
+    assert words_of_letters([s], letters[:2], pieces(binary[:, :192])) == [False]
+    assert words_of_letters([s], letters[:2], pieces(binary[:, :192]), ContextParams(word_letters=2)) == [True]
 
 
 def test_a_number_printed_beside_a_word_keeps_its_digits():
