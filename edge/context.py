@@ -39,7 +39,7 @@ class ContextParams:
     # `height` of the taller, are letters of one word when they stand closer than `gap` of the taller's height
     line_overlap: float = 0.5
     # a word printed by hand, letter by letter, spaces its letters up to this far apart (of the taller's
-    # height): a digit with no digit this close but a letter that has another letter beside it is a letter too
+    # height): a digit with no digit this close, beside a run of letters so spaced, is a letter too...
     letter_gap: float = 0.4
     word_letters: int = 3  # ...in a run of this many letters or more (two signs or marks beside a digit are no word)
     letter_width: float = 0.25  # narrower crops and pieces are no letters: a dotted or ruled line cut into pieces
