@@ -64,6 +64,7 @@ class ContextParams:
 
 
 DEFAULT = ContextParams()
+FAR = 1 << 40  # a space wider than any frame: no neighbours
 
 
 def in_words(digit_boxes: list[Box], other_boxes: list[Box], binary: np.ndarray,
@@ -119,10 +120,26 @@ def _gap(a: Box, b: Box) -> int:
     return max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
 
 
-def _neighbours(a: Box, b: Box, params: ContextParams) -> bool:
-    """Letters of one word: on one line, of like height and closer than writers space words."""
-    short, tall = sorted((a[3], b[3]))
-    return short >= params.height * tall and _same_line(a, b, params) and _gap(a, b) <= params.gap * tall
+def _spacing(boxes: np.ndarray, params: ContextParams) -> tuple[np.ndarray, np.ndarray]:
+    """For every two boxes: the space between them where they could be letters of one word (on one line, the
+    shorter at least `height` of the taller; elsewhere, and from a box to itself, larger than any box), and
+    the taller one's height. Two boxes are neighbours at gap g when the space is at most g times that height."""
+    x, y, w, h = (c[:, None] for c in boxes.T)
+    short, tall = np.minimum(h, h.T), np.maximum(h, h.T)
+    space = np.maximum(x, x.T) - np.minimum(x + w, (x + w).T)
+    word = (np.minimum(y + h, (y + h).T) - np.maximum(y, y.T) >= params.line_overlap * short) & (short >= params.height * tall)
+    np.fill_diagonal(word, False)
+    return np.where(word, space, FAR), tall
+
+
+def _runs(near: np.ndarray) -> np.ndarray:
+    """Label of each node's connected run in the symmetric boolean matrix `near`: the smallest index in its run."""
+    run = np.arange(len(near))
+    while True:  # each round takes the smallest label beside; runs are short, so few rounds
+        new = np.minimum(run, np.where(near, run, len(near)).min(axis=1, initial=len(near)))
+        if (new == run).all():
+            return run
+        run = new
 
 
 def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.ndarray,
@@ -154,61 +171,31 @@ def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.
     letters: list[Box] = [tuple(int(v) for v in crops[i]) for i in taken[n:]]
     if len(pieces):
         letters += _free_ink(pieces, in_pieces.sum(axis=0), params.height * min(h for *_, h in digit_boxes), params)
-    spaced = _spaced_letter(np.asarray(list(digit_boxes) + letters, np.int64).reshape(-1, 4), n, params)
-    letters = [b for b in letters if b[2] >= params.letter_width * b[3]]
-    symbols = list(digit_boxes) + letters
-    parent = list(range(len(symbols)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    order = sorted(range(len(symbols)), key=lambda i: symbols[i][0])
-    tallest = max(h for _, _, _, h in symbols)
-    for k, i in enumerate(order):  # sweep left to right: only symbols starting before i's reach can be its neighbours
-        reach = symbols[i][0] + symbols[i][2] + params.gap * tallest
-        for j in order[k + 1 :]:
-            if symbols[j][0] > reach:
-                break
-            if _neighbours(symbols[i], symbols[j], params):
-                parent[root(j)] = root(i)
-    in_digits, in_letters = np.zeros(len(symbols), np.int64), np.zeros(len(symbols), np.int64)  # per chain root
-    for i, (x, y, w, h) in enumerate(symbols):
-        if i < n:
-            in_digits[root(i)] += 1
-        else:
-            in_letters[root(i)] += max(1, round(w / max(h, 1)))
-    chains = [root(i) for i in range(n)]
-    letters, digits = in_letters[chains], in_digits[chains]
+    symbols = np.asarray(list(digit_boxes) + letters, np.int64).reshape(-1, 4)
+    space, tall = _spacing(symbols, params)
+    spaced = _spaced_letter(space <= params.letter_gap * tall, n, params)
+    # the chains: neighbours closer than `gap`, narrow letters left out
+    kept = np.flatnonzero((np.arange(len(symbols)) < n) | (symbols[:, 2] >= params.letter_width * symbols[:, 3]))
+    chain = _runs((space <= params.gap * tall)[np.ix_(kept, kept)])
+    w, h = symbols[kept, 2], symbols[kept, 3]
+    is_digit = kept < n
+    in_digits = np.bincount(chain, weights=is_digit, minlength=len(kept))
+    in_letters = np.bincount(chain, weights=np.where(is_digit, 0, np.maximum(1, np.round(w / np.maximum(h, 1)))),
+                             minlength=len(kept))
+    letters, digits = in_letters[chain[:n]], in_digits[chain[:n]]
     chained = (letters > digits) | ((letters >= params.tie_letters) & (digits <= letters + params.digit_lead))
     return (chained | spaced).tolist()
 
 
-def _spaced_letter(symbols: np.ndarray, n: int, params: ContextParams) -> np.ndarray:
-    """Per digit (the first `n` of `symbols`, letters after): a look-alike inside a word printed letter by
-    letter. No other digit stands within `letter_gap` of it on its line (the digits of a number stand close),
-    and beside it stands a run of at least `word_letters` letters, each within `letter_gap` of the next: a word
-    goes on there. Narrow letters count here (an "l" or an "i" of the word): a ruled or dotted line's pieces
-    are too short for letters."""
-    x, y, w, h = (c[:, None] for c in symbols.T)
-    short, tall = np.minimum(h, h.T), np.maximum(h, h.T)
-    near = ((np.minimum(y + h, (y + h).T) - np.maximum(y, y.T) >= params.line_overlap * short)
-            & (short >= params.height * tall)
-            & (np.maximum(x, x.T) - np.minimum(x + w, (x + w).T) <= params.letter_gap * tall))
-    np.fill_diagonal(near, False)
-    letters = near[n:, n:]
-    run = np.arange(len(letters))  # label of each letter's run: the smallest index it is linked to
-    while True:  # propagate labels to a fixed point (runs are short; a few rounds)
-        linked = np.where(letters, run[None, :], len(run)).min(axis=1, initial=len(run))
-        new = np.minimum(run, linked)
-        if (new == run).all():
-            break
-        run = new
-    sizes = np.bincount(run, minlength=len(run))[run] if len(run) else run
-    wordy = np.zeros(len(symbols), bool)
-    wordy[n:] = sizes >= params.word_letters
+def _spaced_letter(near: np.ndarray, n: int, params: ContextParams) -> np.ndarray:
+    """Per digit (the first `n` symbols of `near`, the neighbours within `letter_gap`; letters after): a
+    look-alike inside a word printed letter by letter. No other digit stands within `letter_gap` of it on its
+    line (the digits of a number stand close), and beside it stands a run of at least `word_letters` letters,
+    each within `letter_gap` of the next: a word goes on there. Narrow letters count here (an "l" or an "i" of
+    the word): a ruled or dotted line's pieces are too short for letters."""
+    run = _runs(near[n:, n:])
+    wordy = np.zeros(len(near), bool)
+    wordy[n:] = np.bincount(run, minlength=len(run))[run] >= params.word_letters
     alone = ~near[:n, :n].any(axis=1)  # no digit beside it
     return alone & (near[:n] & wordy).any(axis=1)
 
