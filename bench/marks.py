@@ -86,12 +86,20 @@ def mark_shape(rng: np.random.Generator, kind: str, size: float, p: MarkParams =
     return trim(canvas.astype(np.float32) / 255.0)
 
 
-def letter(text: str, font: int, size: float, thickness: int) -> np.ndarray:
-    """A Hershey-font letter about `size` pixels tall."""
+def letter(text: str, font: int, size: float, thickness: int, gap: float = 0.0, offsets: tuple[int, ...] = (),
+           margin: int = 0) -> np.ndarray:
+    """Hershey-font letters about `size` pixels tall, set one by one: `gap` pixels more than the font leaves
+    between them, each raised or lowered by its `offsets` pixels (within `margin`)."""
     scale = cv2.getFontScaleFromHeight(font, max(8, round(size)), thickness)
-    (w, h), base = cv2.getTextSize(text, font, scale, thickness)
-    canvas = np.zeros((h + base + 2 * thickness + 4, w + 2 * thickness + 4), np.uint8)
-    cv2.putText(canvas, text, (thickness + 2, h + thickness + 2), font, scale, 255, thickness, cv2.LINE_AA)
+    sizes = [cv2.getTextSize(ch, font, scale, thickness) for ch in text]
+    rise = max(h for (_, h), _ in sizes)
+    pad = thickness + 2 + margin
+    canvas = np.zeros((rise + max(b for _, b in sizes) + 2 * pad, sum(w for (w, _), _ in sizes) + round(gap * len(text)) + 2 * pad),
+                      np.uint8)
+    x = float(pad)
+    for ch, ((w, _), _), offset in zip(text, sizes, offsets or (0,) * len(text)):
+        cv2.putText(canvas, ch, (round(x), rise + pad + offset), font, scale, 255, thickness, cv2.LINE_AA)
+        x += w + gap
     return trim(canvas.astype(np.float32) / 255.0)
 
 
@@ -104,21 +112,13 @@ def hand_word(rng: np.random.Generator, height: float, width: float, p: MarkPara
     if rng.random() < p.capital_share:
         text = text[0].upper() + text[1:]
     font = p.hand_fonts[int(rng.integers(len(p.hand_fonts)))]
-    size, thickness = height * rng.uniform(*p.word_size), max(1, round(width))
-    printed = rng.random() < p.print_share
-    gap = size * rng.uniform(*p.letter_gap) if printed else 0.0
-    scale = cv2.getFontScaleFromHeight(font, max(8, round(size)), thickness)
-    sizes = [cv2.getTextSize(ch, font, scale, thickness) for ch in text]
-    rise = max(h for (_, h), _ in sizes)
-    pad = thickness + 2 + (round(p.letter_jitter * size) if printed else 0)
-    canvas = np.zeros((rise + max(b for _, b in sizes) + 2 * pad, sum(w for (w, _), _ in sizes) + round(gap * n) + 2 * pad),
-                      np.uint8)
-    x = float(pad)
-    for ch, ((w, _), _) in zip(text, sizes):
-        jitter = round(rng.uniform(-1, 1) * p.letter_jitter * size) if printed else 0
-        cv2.putText(canvas, ch, (round(x), rise + pad + jitter), font, scale, 255, thickness, cv2.LINE_AA)
-        x += w + gap
-    return trim(canvas.astype(np.float32) / 255.0)
+    size = height * rng.uniform(*p.word_size)
+    if rng.random() >= p.print_share:
+        return letter(text, font, size, max(1, round(width)))
+    gap = size * rng.uniform(*p.letter_gap)
+    margin = round(p.letter_jitter * size)
+    offsets = tuple(round(rng.uniform(-1, 1) * p.letter_jitter * size) for _ in text)
+    return letter(text, font, size, max(1, round(width)), gap, offsets, margin)
 
 
 def scribble(rng: np.random.Generator, size: float, p: MarkParams = DEFAULT) -> np.ndarray:
