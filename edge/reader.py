@@ -230,19 +230,21 @@ class Reader:
         doubted = [tuple(c.box) for c in candidates if tuple(c.box) not in kept]
         lettered = context.words_of_letters(boxes, doubted, seg.pieces, self.params.context)
         ink = {tuple(c.box): c.ink for c in candidates}
-        lying = context.lying_ones(boxes, [d.label for d in digits], [ink[tuple(b)] for b in boxes], self.params.context)
-        return [d for d, word, letters, dash in zip(digits, words, lettered, lying) if not (word or letters or dash)]
+        strokes = context.not_ones(boxes, [d.label for d in digits], [ink[tuple(b)] for b in boxes], self.params.context)
+        return [d for d, word, letters, stroke in zip(digits, words, lettered, strokes) if not (word or letters or stroke)]
 
-    def _in_rows(self, digits: list[Digit], probs: np.ndarray, candidates: list[segment.Candidate],
+    def _in_rows(self, digits: list[Digit], judged: list[Box], probs: np.ndarray, candidates: list[segment.Candidate],
                  seg: segment.Segmentation) -> list[Digit]:
         """`digits` and the plain crops the model doubts that stand in a row between two of them, read as their
         best digit when that has `ContextParams.row_digit` of the probability: in a row of digits a badly written
         one is still a digit. After the word rules, so a letter between two look-alikes of a word, counted there
-        as a letter, cannot turn its word into a number."""
+        as a letter, cannot turn its word into a number; and a sure digit those rules dropped (`judged`: a
+        letter, a dash, a parenthesis) is not doubted, so it stays dropped."""
         ctx, reject = self.params.context, self.classifier.reject_index
         if not digits or ctx is None or not ctx.row_digit or reject is None:
             return digits
         read = [tuple(d.box) for d in digits]
+        skip = set(read) | {tuple(b) for b in judged}
         in_groups = {id(c.whole) for c in candidates if c.whole is not None}
         others = [tuple(c.box) for c in candidates if tuple(c.box) not in read]
         digit_probs = probs.copy()
@@ -251,7 +253,7 @@ class Reader:
         found = []
         for i, c in enumerate(candidates):
             p, box = float(digit_probs[i, best[i]]), tuple(c.box)
-            if c.whole is not None or id(c) in in_groups or box in read or p < ctx.row_digit:
+            if c.whole is not None or id(c) in in_groups or box in skip or p < ctx.row_digit:
                 continue
             rest = [b for b in others if b != box]
             if context.between_digits(box, read, rest, ctx) and not context.in_words([box], rest + read, seg.binary, ctx)[0]:
@@ -283,8 +285,9 @@ class Reader:
         for turn in turns:
             count = len(found[turn])
             mine = probs[offset : offset + count]
-            digits = self._alone(self._digits(mine, found[turn]), mine, found[turn], segmented_turns[turn])
-            digits = self._in_rows(digits, mine, found[turn], segmented_turns[turn])
+            sure = self._digits(mine, found[turn])
+            digits = self._alone(sure, mine, found[turn], segmented_turns[turn])
+            digits = self._in_rows(digits, [d.box for d in sure], mine, found[turn], segmented_turns[turn])
             offset += count
             score = sum(d.confidence for d in digits)  # mean confidence weighted by how many were read
             if turn not in favoured:

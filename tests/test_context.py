@@ -4,7 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.context import ContextParams, between_digits, in_words, lean, lying_ones, words_of_letters
+from edge.context import ContextParams, between_digits, bow, in_words, lean, not_ones, words_of_letters
 
 
 def page() -> np.ndarray:
@@ -124,13 +124,42 @@ def test_lean_is_zero_upright_and_ninety_flat():
 def test_a_flat_one_beside_a_digit_is_a_dash_but_alone_or_upright_it_stays():
     digit, dash = (100, 20, 30, 50), (140, 35, 50, 25)  # a digit, and a "1" on its line 10 px to its right
     flat, upright, square = stroke(65), stroke(10), np.full((50, 30), 255, np.uint8)
-    assert lying_ones([digit, dash], [4, 1], [square, flat]) == [False, True]
-    assert lying_ones([dash], [1], [flat]) == [False]  # a lone digit may be turned any way
-    assert lying_ones([digit, dash], [4, 1], [square, upright]) == [False, False]
-    assert lying_ones([digit, dash], [4, 7], [square, flat]) == [False, False]  # only 1s: a turned 7 has a bar
+    assert not_ones([digit, dash], [4, 1], [square, flat]) == [False, True]
+    assert not_ones([dash], [1], [flat]) == [False]  # a lone digit may be turned any way
+    assert not_ones([digit, dash], [4, 1], [square, upright]) == [False, False]
+    assert not_ones([digit, dash], [4, 7], [square, flat]) == [False, False]  # only 1s: a turned 7 has a bar
     far = (100 + 30 + 60, 35, 50, 25)  # 60 px from the digit, more than one height (50) away
-    assert lying_ones([digit, far], [4, 1], [square, flat]) == [False, False]
-    assert lying_ones([digit, dash], [4, 1], [square, flat], ContextParams(one_tilt=70)) == [False, False]
+    assert not_ones([digit, far], [4, 1], [square, flat]) == [False, False]
+    assert not_ones([digit, dash], [4, 1], [square, flat], ContextParams(one_tilt=70)) == [False, False]
+
+
+def arc(sweep: float, size: int = 60) -> np.ndarray:
+    """A parenthesis: an arc of `sweep` degrees whose chord is 50 px, upright, white on black."""
+    ink = np.zeros((size, size), np.uint8)
+    radius = 25 / np.sin(np.radians(sweep / 2))
+    t = np.radians(np.linspace(-sweep / 2, sweep / 2, 40))
+    left = size / 2 - 5  # where the chord stands; the arc bows out to the right of it, as ")"
+    points = np.stack([left + radius * (np.cos(t) - np.cos(np.radians(sweep / 2))), size / 2 + radius * np.sin(t)], 1)
+    cv2.polylines(ink, [np.round(points).astype(np.int32)], False, 255, 4)
+    return ink
+
+
+def test_bow_is_the_sagitta_over_the_length():
+    assert bow(stroke(0)) < 0.02 and bow(stroke(40)) < 0.02  # straight, upright or leaning
+    assert 0.12 < bow(arc(70)) < 0.2 and 0.25 < bow(arc(120)) < 0.33  # (1 - cos(s/2)) / (2 sin(s/2)): 0.16, 0.29
+    speck = stroke(0)
+    speck[5:9, 50:54] = 255  # a speck beside the stroke is not part of it
+    assert bow(speck) < 0.02
+    assert bow(np.zeros((10, 10), np.uint8)) == 0.0
+
+
+def test_a_bowed_one_is_a_parenthesis_anywhere():
+    paren, digit = (100, 20, 30, 60), (140, 20, 30, 60)
+    assert not_ones([paren], [1], [arc(90)]) == [True]  # alone, too
+    assert not_ones([digit, paren], [4, 1], [np.full((60, 30), 255, np.uint8), arc(90)]) == [False, True]
+    assert not_ones([paren], [7], [arc(90)]) == [False]  # only 1s: a 7 or a 2 bows on its own
+    assert not_ones([paren], [1], [stroke(15)]) == [False]
+    assert not_ones([paren], [1], [arc(90)], ContextParams(one_bow=0.3)) == [False]
 
 
 def test_between_digits_needs_a_like_digit_close_on_either_side():

@@ -11,6 +11,7 @@ import pytest
 from edge import classify
 from edge.classify import Classifier
 from edge.reader import Reader, ReadParams, parse_orientation, rotate, unrotate_box
+from edge.segment import find_candidates
 
 SAMPLE = Path(__file__).resolve().parent.parent / "edge" / "samples" / "sample.jpg"
 TRUTH = json.loads(SAMPLE.with_suffix(".json").read_text())["numbers"]
@@ -141,6 +142,32 @@ def test_a_doubted_crop_between_two_read_digits_of_its_row_is_read(classifier):
     assert read([4, 2, 7], [sure4, answer(2, 0.2, 0.75), sure7]) == [4, 7]  # too little of a digit in it
     assert read([4, 2], [sure4, doubted2]) == [4]  # a digit on one side only: the row may end in a mark
     assert read([4, 2, 2, 7], [sure4, doubted2, doubted2, sure7]) == [4, 7]  # two doubted side by side: a word
+
+
+def test_a_parenthesis_read_as_a_sure_one_stays_dropped_between_digits(classifier):
+    """A ")" the model reads as a sure "1" is dropped by its bow (`context.not_ones`), and the row rule, which
+    reads doubted crops between digits, does not bring it back: the context judged it, it was not doubted."""
+    from test_segment import Sheet, digit, index_of
+
+    n = len(classifier.labels)
+
+    def sure(label: int) -> np.ndarray:
+        row = np.full(n, 0.05 / (n - 1))
+        row[label] = 0.95
+        return row
+
+    sheet = Sheet()
+    sheet.draw(digit(index_of(4), 60), 150, 200)
+    paren = np.zeros((70, 30), np.float32)
+    cv2.ellipse(paren, (-25, 35), (40, 40), 0, -50, 50, 255, 5)  # an arc of 100 degrees bowing right
+    sheet.draw(paren, 205, 195)
+    sheet.draw(digit(index_of(7), 60), 250, 200)
+    photo = sheet.photo(noise=2)
+    lefts = [c.box[0] for c in find_candidates(photo)]
+    assert len(lefts) == 3
+    labels = dict(zip(sorted(lefts), (4, 1, 7)))  # the classifier's answers in the candidates' order
+    answers = CountingClassifier(classifier, np.stack([sure(labels[x]) for x in lefts]))
+    assert [d.label for d in Reader(answers, ReadParams(second_look=0)).read(photo).digits] == [4, 7]
 
 
 def test_a_cut_group_is_read_as_two_digits_as_one_or_not_at_all(classifier):
