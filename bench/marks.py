@@ -199,6 +199,7 @@ def comma(rng: np.random.Generator, height: float, width: float, p: MarkParams) 
 
 
 def question(rng: np.random.Generator, height: float, width: float, p: MarkParams) -> np.ndarray:
+    """A question mark: a hook over the top, a stem down the middle and its dot `point_gap` below."""
     r = 0.2 * height * rng.uniform(0.8, 1.2)
     hook = arc((0.0, r), r, rng.uniform(160, 200), 450)  # over the top, down the right, back to the middle
     stem = hand_line(rng, hook[-1], hook[-1] + np.array([0.0, 0.7 * height - 2 * r]), p.wobble)
@@ -207,6 +208,7 @@ def question(rng: np.random.Generator, height: float, width: float, p: MarkParam
 
 
 def paren(rng: np.random.Generator, height: float, width: float, p: MarkParams) -> np.ndarray:
+    """A "(" or ")": an arc of `paren_sweep` degrees whose chord is 0.9 of the height."""
     sweep = rng.uniform(*p.paren_sweep)
     radius = 0.45 * height / np.sin(np.deg2rad(sweep / 2))
     middle = 180.0 if rng.random() < 0.5 else 0.0  # "(" or ")"

@@ -213,16 +213,12 @@ def lean(ink: np.ndarray) -> float:
     return 90.0 - abs(float(np.degrees(0.5 * np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"]))))
 
 
-def _strokes(ink: np.ndarray) -> tuple:
-    """Connected pieces of the ink above half its peak (its soft edges would join a dot to its stroke)."""
-    return cv2.connectedComponentsWithStats((ink > ink.max() // 2).view(np.uint8), connectivity=8)
-
-
 def bow(ink: np.ndarray) -> float:
     """How far a stroke's middle bows out of the straight line through its ends, as a share of its length:
     a parabola fitted to the ink of its largest piece across its main axis, its sagitta over the ink's extent
     along it (2nd to 98th percentile, so a stray pixel does not stretch it). 0 for a straight stroke."""
-    count, labels, stats, _ = _strokes(ink)
+    # pieces of the ink above half its peak: its soft edges would join a speck beside it to the stroke
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((ink > ink.max() // 2).view(np.uint8), connectivity=8)
     if count < 2:
         return 0.0
     ys, xs = np.nonzero(labels == 1 + int(stats[1:, cv2.CC_STAT_AREA].argmax()))  # the stroke, not a speck beside it

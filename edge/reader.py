@@ -238,13 +238,14 @@ class Reader:
         """`digits` and the plain crops the model doubts that stand in a row between two of them, read as their
         best digit when that has `ContextParams.row_digit` of the probability: in a row of digits a badly written
         one is still a digit. After the word rules, so a letter between two look-alikes of a word, counted there
-        as a letter, cannot turn its word into a number; and a sure digit those rules dropped (`judged`: a
-        letter, a dash, a parenthesis) is not doubted, so it stays dropped."""
+        as a letter, cannot turn its word into a number. `judged` are the boxes the model was sure of before
+        those rules: `digits` is what they kept, and what they dropped (a letter, a dash, a parenthesis) was
+        not doubted, so it stays dropped."""
         ctx, reject = self.params.context, self.classifier.reject_index
         if not digits or ctx is None or not ctx.row_digit or reject is None:
             return digits
         read = [tuple(d.box) for d in digits]
-        skip = set(read) | {tuple(b) for b in judged}
+        judged = {tuple(b) for b in judged}
         in_groups = {id(c.whole) for c in candidates if c.whole is not None}
         others = [tuple(c.box) for c in candidates if tuple(c.box) not in read]
         digit_probs = probs.copy()
@@ -253,7 +254,7 @@ class Reader:
         found = []
         for i, c in enumerate(candidates):
             p, box = float(digit_probs[i, best[i]]), tuple(c.box)
-            if c.whole is not None or id(c) in in_groups or box in skip or p < ctx.row_digit:
+            if c.whole is not None or id(c) in in_groups or box in judged or p < ctx.row_digit:
                 continue
             rest = [b for b in others if b != box]
             if context.between_digits(box, read, rest, ctx) and not context.in_words([box], rest + read, seg.binary, ctx)[0]:
