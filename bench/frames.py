@@ -44,6 +44,8 @@ SUITES: dict[str, Suite] = {
               pens=((0.05, 0.09), (0.1, 0.16))),
         Suite("words", digits=(2, 5), heights=(24, 80), numbers=(1, 4), marks=(3, 8), layout="words", camera="mild",
               pens=((0.05, 0.09), (0.1, 0.16))),
+        Suite("text", digits=(1, 3), heights=(16, 40), numbers=(1, 4), marks=(12, 40), layout="text", camera="mild",
+              paper="ruled", pens=((0.06, 0.12),), line_pitch=(1.25, 1.6)),
         Suite("singles45", digits=(1, 1), heights=(40, 160), rotation=45.0, min_rotation=30.0, layout="single",
               camera="mild"),
     )
@@ -224,11 +226,11 @@ def make_frame(digits: MnistTestSet, suite: Suite | str, index: int, seed: int =
         placed = sheet_rows(rng, digits, suite, page, p)
     elif suite.layout == "notebook":
         placed = notebook_rows(rng, digits, suite, page, p, ruling)
-    elif suite.layout in ("tokens", "words"):
+    elif suite.layout in ("tokens", "words", "text"):
         placed, marks, mark_boxes = token_rows(rng, digits, suite, page, p)
     else:
         placed = scatter_digits(rng, digits, suite, page, p)
-    if suite.layout not in ("tokens", "words"):
+    if suite.layout not in ("tokens", "words", "text"):
         marks, mark_boxes = add_marks(rng, suite, page, p)
     image = composite(paper(rng, suite, p, ruling), [d.layer for d in placed] + marks, rng, p)
     frame, h_matrix = camera(image, rng, LOOKS[suite.camera])

@@ -46,6 +46,32 @@ class MarkParams:
     # handwritten words (the `words` suite): every letter, look-alikes of digits (o, l, s, z, g, q, b) included,
     # since in a word they are letters all the same; a capital first now and then
     word_letters: str = "abcdefghijklmnopqrstuvwxyz"
+    # the `text` suite's words: common English ones, as in notes, a letter or a poem; many hold look-alikes
+    # (all, will, so, go, is, big, look) that random letters rarely string together
+    vocabulary: tuple[str, ...] = (
+        "the", "and", "all", "will", "day", "long", "is", "so", "go", "to", "of", "in", "on", "at", "my", "by",
+        "see", "soon", "look", "good", "big", "old", "still", "off", "too", "also", "sold", "bill", "ball", "tall",
+        "this", "that", "with", "from", "your", "have", "were", "they", "been", "said", "each", "which", "she",
+        "how", "their", "time", "if", "would", "make", "like", "him", "into", "has", "two", "more", "write",
+        "number", "way", "could", "people", "than", "first", "water", "call", "who", "its", "now", "find",
+        "down", "side", "did", "get", "come", "made", "may", "part", "over", "new", "sound", "take", "only",
+        "little", "work", "know", "place", "year", "live", "me", "back", "give", "most", "very", "after", "thing",
+        "our", "just", "name", "sentence", "man", "think", "say", "great", "where", "help", "through", "much",
+        "before", "line", "right", "mean", "same", "tell", "boy", "follow", "came", "want", "show", "around",
+        "form", "three", "small", "set", "put", "end", "does", "another", "well", "large", "must", "even",
+        "such", "because", "turn", "here", "why", "ask", "went", "men", "read", "need", "land", "different",
+        "home", "us", "move", "try", "kind", "hand", "picture", "again", "change", "play", "spell", "air",
+        "away", "animal", "house", "point", "page", "letter", "mother", "answer", "found", "study", "learn",
+        "should", "world", "high", "every", "near", "add", "food", "between", "own", "below", "country", "plant",
+        "last", "school", "father", "keep", "tree", "never", "start", "city", "earth", "eye", "light", "thought",
+        "head", "under", "story", "saw", "left", "few", "while", "along", "might", "close", "something", "seem",
+        "next", "hard", "open", "example", "begin", "life", "always", "those", "both", "paper", "together", "got",
+        "group", "often", "run", "important", "until", "children", "feet", "car", "mile", "night", "walk",
+        "white", "sea", "began", "grow", "took", "river", "four", "carry", "state", "once", "book", "hear",
+        "stop", "without", "second", "later", "miss", "idea", "enough", "eat", "face", "watch", "far", "Indian",
+        "real", "almost", "let", "above", "girl", "sometimes", "mountain", "cut", "young", "talk", "list",
+        "song", "being", "leave", "family", "Monday", "March", "total", "date", "price",
+    )
     word_length: tuple[int, int] = (2, 7)
     capital_share: float = 0.3
     word_size: tuple[float, float] = (0.7, 1.0)  # a word's capital height, in digit heights
@@ -103,12 +129,17 @@ def letter(text: str, font: int, size: float, thickness: int, gap: float = 0.0, 
     return trim(canvas.astype(np.float32) / 255.0)
 
 
-def hand_word(rng: np.random.Generator, height: float, width: float, p: MarkParams = DEFAULT) -> np.ndarray:
-    """A word of random letters in one script or simplex font beside digits `height` pixels tall written with a
-    pen `width` pixels wide: letters as close as the font sets them (joined in the script fonts) or, as people
-    print by hand, each on its own, spaced apart and a little off the line."""
-    n = int(rng.integers(p.word_length[0], p.word_length[1] + 1))
-    text = "".join(p.word_letters[int(rng.integers(len(p.word_letters)))] for _ in range(n))
+def hand_word(rng: np.random.Generator, height: float, width: float, p: MarkParams = DEFAULT,
+              english: bool = False) -> np.ndarray:
+    """A word of random letters (or, `english`, one of `vocabulary`) in one script or simplex font beside
+    digits `height` pixels tall written with a pen `width` pixels wide: letters as close as the font sets them
+    (joined in the script fonts) or, as people print by hand, each on its own, spaced apart and a little off
+    the line."""
+    if english:
+        text = p.vocabulary[int(rng.integers(len(p.vocabulary)))]
+    else:
+        n = int(rng.integers(p.word_length[0], p.word_length[1] + 1))
+        text = "".join(p.word_letters[int(rng.integers(len(p.word_letters)))] for _ in range(n))
     if rng.random() < p.capital_share:
         text = text[0].upper() + text[1:]
     font = p.hand_fonts[int(rng.integers(len(p.hand_fonts)))]

@@ -76,7 +76,9 @@ class Suite:
     rotation: float = 0.0  # each digit turned by up to this many degrees either way...
     min_rotation: float = 0.0  # ...and at least this many
     angles: tuple[float, ...] = ()  # single layout: the digit of frame i turned by angles[i % len(angles)]
-    layout: str = "scatter"  # scatter, single, numbers, sheet, notebook, tokens (digits and marks in rows) or words
+    # scatter, single, numbers, sheet, notebook, tokens (digits and marks in rows), words (numbers and words of
+    # random letters in rows) or text (numbers among English words)
+    layout: str = "scatter"
     numbers: tuple[int, int] = (0, 0)  # numbers layout: digits per number
     marks: tuple[int, int] = (0, 0)  # non-digit marks per frame (scatter: distractors; tokens: hand-drawn)
     camera: str = "clean"  # a name in bench.camera.LOOKS
@@ -85,6 +87,9 @@ class Suite:
     pens: tuple[tuple[float, float], ...] = ()  # pen widths, shares of the digit height, one range a frame;
     #                                             () = MNIST's own strokes
     inks: tuple[str, ...] = ()  # ink names allowed; () = FrameParams.inks
+    # tokens, words and text layouts: rows this many digit heights apart; close rows (a page of notes)
+    # let one line's descenders touch the next line's ascenders
+    line_pitch: tuple[float, float] = (1.5, 2.2)
 
 
 
@@ -309,7 +314,7 @@ def token_rows(rng, digits: MnistTestSet, suite: Suite, page: Page, p: FramePara
     tokens = ["digit"] * int(rng.integers(suite.digits[0], suite.digits[1] + 1))
     tokens += ["mark"] * int(rng.integers(suite.marks[0], suite.marks[1] + 1))
     order = [tokens[0]] + [tokens[i] for i in 1 + rng.permutation(len(tokens) - 1)]  # a digit first: never none
-    words = suite.layout == "words"
+    words = suite.layout in ("words", "text")
     placed, layers, boxes = [], [], []
     y = page.y0
     while order:
@@ -330,7 +335,7 @@ def token_rows(rng, digits: MnistTestSet, suite: Suite, page: Page, p: FramePara
             else:
                 width = float(rng.uniform(*(pen or p.mnist_pen))) * height
                 kind = p.marks.hand_kinds[int(rng.integers(len(p.marks.hand_kinds)))]
-                shape = hand_word(rng, height, width, p.marks) if words else hand_mark(rng, kind, height, width, p.marks)
+                shape = hand_word(rng, height, width, p.marks, suite.layout == "text") if words else hand_mark(rng, kind, height, width, p.marks)
                 pieces.append((shape, None, width))
             gaps = [int(rng.integers(1, max(2, round(p.number_gap * height)) + 1)) for _ in pieces[1:]] + [0]
             lefts = x + np.cumsum([0] + [s.shape[1] + g for (s, _, _), g in zip(pieces, gaps)])[:-1]
@@ -352,7 +357,7 @@ def token_rows(rng, digits: MnistTestSet, suite: Suite, page: Page, p: FramePara
                     boxes.append((left, top, w, h))
                 x = left + w
             x += max(p.gap, round(height * rng.uniform(*p.token_gap)))
-        y += int(round(height * rng.uniform(1.5, 2.2)))
+        y += int(round(height * rng.uniform(*suite.line_pitch)))
     return placed, layers, boxes
 
 

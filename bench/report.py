@@ -22,6 +22,7 @@ SUITE_NOTES = {
               "under a dark shadow band",
     "marks": "rows of digits beside hand-drawn letters, crosses, plus and minus signs, scribbles, dots, strokes",
     "words": "rows of 1-4 digit numbers beside handwritten words of random letters, o, l, s, z, g, q, b included",
+    "text": "a page of notes: close rows of English words on ruled paper, a few numbers among them",
     "singles45": "one digit per frame turned 30-45 degrees either way",
 }
 

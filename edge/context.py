@@ -35,6 +35,9 @@ class ContextParams:
     gap: float = 0.2  # ink this close (fraction of the digit's height) to its left or right side is beside it
     height: float = 0.45  # and counts when it spans this much of the digit's height: a letter, not a comma
     min_ink: int = 3  # pixels of ink needed in that strip (a speck of noise is not a letter)
+    # ...but a crop more than `joined` times the digit's height stands on no one line: letters of several lines
+    # joined by their ascenders and descenders (or by a ruled line they touch). Its ink beside the digit counts
+    joined: float = 2.5
     letter: float = 0.95  # a crop the model puts in "not a digit" this surely is a letter's ink, like uncropped ink
     # words: two symbols on one line (overlapping by `line_overlap` of the shorter's height), the shorter at least
     # `height` of the taller, are letters of one word when they stand closer than `gap` of the taller's height
@@ -77,20 +80,29 @@ def in_words(digit_boxes: list[Box], other_boxes: list[Box], binary: np.ndarray,
     """Per digit box: does letter-sized ink that is not a digit sit right beside it on its line?
 
     `digit_boxes` are the boxes read as digits, `other_boxes` those of the frame's other crops: their ink is
-    not counted either. `binary` is the 0/1 ink the boxes were found in."""
+    not counted either, unless a crop is more than `joined` times the digit's height (letters of several lines
+    joined by their ascenders and descenders, no symbol of this line). `binary` is the 0/1 ink the boxes were
+    found in."""
     if not digit_boxes:
         return []
-    free = binary.astype(bool)  # a copy: ink of no digit
-    for x, y, w, h in list(digit_boxes) + list(other_boxes):
-        free[y : y + h, x : x + w] = False
+    boxes = np.asarray(list(digit_boxes) + list(other_boxes), np.int64).reshape(-1, 4)
+    bx, by, bw, bh = boxes.T
+    digit = np.arange(len(boxes)) < len(digit_boxes)
     out = []
     fw = binary.shape[1]
     for x, y, w, h in digit_boxes:
         reach = max(1, int(round(params.gap * h)))
         word = False
         for x0, x1 in ((max(0, x - reach), x), (x + w, min(fw, x + w + reach))):
-            strip = free[y : y + h, x0:x1].view(np.uint8)
-            if x1 > x0 and strip.sum() >= params.min_ink:
+            if x1 <= x0:
+                continue
+            strip = binary[y : y + h, x0:x1].astype(np.uint8)  # a copy, the crops' ink blanked out of it
+            if strip.sum() < params.min_ink:
+                continue
+            cover = (bx < x1) & (bx + bw > x0) & (by < y + h) & (by + bh > y) & (digit | (bh <= params.joined * h))
+            for cx, cy, cw, ch in boxes[cover]:
+                strip[max(0, cy - y) : max(0, cy + ch - y), max(0, cx - x0) : max(0, cx + cw - x0)] = 0
+            if strip.sum() >= params.min_ink:
                 _, _, stats, _ = cv2.connectedComponentsWithStats(strip, connectivity=8)
                 word |= bool((stats[1:, cv2.CC_STAT_HEIGHT] >= params.height * h).any())
         out.append(word)

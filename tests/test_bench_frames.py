@@ -128,7 +128,7 @@ def test_distractor_marks_are_on_the_page_and_apart_from_digits(digits):
 
 
 def test_digit_counts_follow_the_suite(digits):
-    for suite in [s for s in FAST if s not in ("numbers", "words")]:  # numbers, words: as many as their numbers hold
+    for suite in [s for s in FAST if s not in ("numbers", "words", "text")]:  # as many as their numbers hold
         lo, hi = (SUITES[suite] if isinstance(suite, str) else suite).digits
         for index in range(3):
             count = len(make_frame(digits, suite, index, seed=9).digits)
@@ -213,3 +213,9 @@ def test_words_rows_hold_numbers_beside_words(digits):
         for t in frame.digits:
             a, b = m, t.box
             assert a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]
+
+
+def test_a_page_of_notes_holds_more_rows_of_words_when_they_are_close(digits):
+    spread = replace(SUITES["text"], line_pitch=(3.0, 3.0))
+    close = sum(len(make_frame(digits, "text", i, seed=9).marks) for i in range(3))
+    assert close > sum(len(make_frame(digits, spread, i, seed=9).marks) for i in range(3))

@@ -47,3 +47,10 @@ def test_words_printed_letter_by_letter_leave_a_gap_between_letters():
         columns = hand_word(np.random.default_rng(seed), 50.0, 3.0, printed).max(axis=0) > 0.1
         starts = np.flatnonzero(columns[1:] & ~columns[:-1])  # ink resuming after empty columns
         assert len(starts) >= 3  # four letters, three gaps (an "i" or a "j" may add its own)
+
+
+def test_english_words_are_drawn_from_the_vocabulary():
+    def width(word: str) -> int:
+        one = replace(DEFAULT, vocabulary=(word,), print_share=0.0, capital_share=0.0, hand_fonts=(cv2.FONT_HERSHEY_SIMPLEX,))
+        return hand_word(np.random.default_rng(0), 50.0, 3.0, one, english=True).shape[1]
+    assert width("mmmmmm") > 2.5 * width("mm")

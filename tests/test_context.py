@@ -28,6 +28,17 @@ def test_a_comma_far_ink_or_another_crop_beside_a_digit_do_not():
     assert in_words([(100, 20, 4, 40)], [(108, 20, 4, 40)], binary) == [False]
 
 
+def test_letters_beside_a_digit_count_inside_a_crop_of_several_joined_lines():
+    binary = page()
+    binary[20:40, 100:103] = 1  # the "digit"
+    binary[25:40, 105:108] = 1  # a letter beside it whose descender joins it to the lines below
+    binary[40:95, 106:108] = 1
+    binary[80:95, 105:160] = 1
+    joined = (105, 25, 55, 70)  # the crop the segmentation made of them
+    assert in_words([(100, 20, 3, 20)], [joined], binary) == [True]
+    assert in_words([(100, 20, 3, 20)], [joined], binary, ContextParams(joined=4.0)) == [False]  # 70 < 4 * 20
+
+
 def test_dots_of_dotted_paper_in_a_column_do_not_count():
     binary = page()
     binary[20:60, 100:104] = 1
