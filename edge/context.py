@@ -62,6 +62,11 @@ class ContextParams:
     # parenthesis: an arc of 70 degrees bows 0.16, of 120 degrees 0.29; of MNIST's 1,135 test 1s, 6 bow more
     # than 0.15 (written as a "(" themselves)
     one_bow: float = 0.15
+    # a "1" with a dot apart above or below it, in line with it, is an "i" or a "!": a dot whose side (the root
+    # of its area) is at least `dot_size` of the stroke's width and whose ink is at most `dot_share` of the
+    # stroke's (a speck of noise is thinner than the pen; a broken-off part of a stroke is longer)
+    dot_size: float = 0.6
+    dot_share: float = 0.5
     # a crop the model doubts, standing in a row between two read digits of like height (within `row_gap` of
     # the taller's height on each side, heights within `row_height` times of each other), is read as its best
     # digit when that digit has at least `row_digit` of the probability: in a row of digits a badly written
@@ -225,15 +230,22 @@ def lean(ink: np.ndarray) -> float:
     return 90.0 - abs(float(np.degrees(0.5 * np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"]))))
 
 
+def _pieces(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pieces of the ink above half its peak (its soft edges would join a speck beside it to the stroke):
+    the label image (0: no ink) and each piece's x, y, w, h, area, the largest first."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((ink > ink.max() // 2).view(np.uint8), connectivity=8)
+    order = np.argsort(-stats[1:, cv2.CC_STAT_AREA], kind="stable")
+    return labels, np.column_stack([stats[1:][order], 1 + order])
+
+
 def bow(ink: np.ndarray) -> float:
     """How far a stroke's middle bows out of the straight line through its ends, as a share of its length:
     a parabola fitted to the ink of its largest piece across its main axis, its sagitta over the ink's extent
     along it (2nd to 98th percentile, so a stray pixel does not stretch it). 0 for a straight stroke."""
-    # pieces of the ink above half its peak: its soft edges would join a speck beside it to the stroke
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((ink > ink.max() // 2).view(np.uint8), connectivity=8)
-    if count < 2:
+    labels, pieces = _pieces(ink)
+    if not len(pieces):
         return 0.0
-    ys, xs = np.nonzero(labels == 1 + int(stats[1:, cv2.CC_STAT_AREA].argmax()))  # the stroke, not a speck beside it
+    ys, xs = np.nonzero(labels == pieces[0, 5])  # the stroke, not a speck beside it
     if len(xs) < 3:
         return 0.0
     weight = ink[ys, xs].astype(np.float64)
@@ -248,16 +260,36 @@ def bow(ink: np.ndarray) -> float:
     return abs(float(curve)) * length / 4
 
 
+def dotted(ink: np.ndarray, params: ContextParams = DEFAULT) -> bool:
+    """Does a round dot stand apart above or below the stroke (its largest piece), within the stroke's columns
+    give or take its width: the dot of an "i" or of a "!"? Apart means that no ink of a third of the peak joins
+    the two either: the fading end of a stroke falls below half the peak, not to paper."""
+    labels, pieces = _pieces(ink)
+    if len(pieces) < 2:
+        return False
+    x, y, w, h, area, stroke = pieces[0]
+    pen = area / max(h, 1)  # the stroke's width, a little more when it leans
+    faint = cv2.connectedComponents((ink > ink.max() // 3).view(np.uint8), connectivity=8)[1]
+    joined = np.unique(faint[labels == stroke])
+    for dx, dy, dw, dh, dot, label in pieces[1:]:
+        apart = (dy + dh <= y or dy >= y + h) and not np.isin(faint[labels == label], joined).any()
+        in_line = x - pen <= dx + dw / 2 <= x + w + pen
+        sized = (params.dot_size * pen) ** 2 <= dot <= params.dot_share * area and max(dw, dh) <= 2 * min(dw, dh)
+        if in_line and sized and apart:
+            return True
+    return False
+
+
 def not_ones(digit_boxes: list[Box], labels: list[int], inks: list[np.ndarray],
              params: ContextParams = DEFAULT) -> list[bool]:
-    """Per digit: a "1" that is another stroke. Bowed more than `one_bow`, it is a parenthesis; leaning more
-    than `one_tilt` from upright beside another digit on its line, a dash, a minus or a crossing-out (a lone
-    digit may be turned any way: a card held askew)."""
+    """Per digit: a "1" that is another stroke. Bowed more than `one_bow`, it is a parenthesis; dotted, an "i"
+    or a "!"; leaning more than `one_tilt` from upright beside another digit on its line, a dash, a minus or a
+    crossing-out (a lone digit may be turned any way: a card held askew)."""
     out = []
     for i, box in enumerate(digit_boxes):
         one = labels[i] == 1
         flat = one and lean(inks[i]) > params.one_tilt
-        out.append(one and bow(inks[i]) > params.one_bow
+        out.append(one and (bow(inks[i]) > params.one_bow or dotted(inks[i], params))
                    or flat and any(_same_line(box, other, params)
                                    and _gap(box, other) <= params.one_gap * max(box[3], other[3])
                                    for j, other in enumerate(digit_boxes) if j != i))

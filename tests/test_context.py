@@ -4,7 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.context import ContextParams, between_digits, bow, in_words, lean, not_ones, words_of_letters
+from edge.context import ContextParams, between_digits, bow, dotted, in_words, lean, not_ones, words_of_letters
 
 
 def page() -> np.ndarray:
@@ -171,6 +171,32 @@ def test_a_bowed_one_is_a_parenthesis_anywhere():
     assert not_ones([paren], [7], [arc(90)]) == [False]  # only 1s: a 7 or a 2 bows on its own
     assert not_ones([paren], [1], [stroke(15)]) == [False]
     assert not_ones([paren], [1], [arc(90)], ContextParams(one_bow=0.3)) == [False]
+
+
+def dotted_stroke(dot: tuple[int, int, int, int] | None = None, joint: int = 0) -> np.ndarray:
+    """An upright stroke 5 px wide from y=30 to y=70 in a 90x40 crop, and a filled rectangle (x, y, w, h) apart
+    from it; `joint`: the grey of a line joining the two (0: none)."""
+    ink = np.zeros((90, 40), np.uint8)
+    cv2.line(ink, (20, 30), (20, 70), 255, 5)
+    if dot is not None:
+        x, y, w, h = dot
+        if joint:
+            cv2.line(ink, (x + w // 2, y + h // 2), (20, 50), joint, 2)
+        ink[y:y + h, x:x + w] = 255
+    return ink
+
+
+def test_a_round_dot_apart_above_or_below_a_one_makes_an_i_or_an_exclamation_mark():
+    above, below = dotted_stroke((17, 14, 7, 7)), dotted_stroke((18, 78, 6, 6))
+    assert dotted(above) and dotted(below)
+    assert not_ones([(0, 0, 40, 90)], [1], [above]) == [True]
+    assert not_ones([(0, 0, 40, 90)], [7], [above]) == [False]  # only 1s
+    assert not dotted(dotted_stroke())
+    assert not dotted(dotted_stroke((18, 14, 2, 2)))  # a speck thinner than the pen is noise
+    assert not dotted(dotted_stroke((18, 6, 5, 16)))  # a long piece is a broken-off part of the stroke
+    assert not dotted(dotted_stroke((33, 14, 7, 7)))  # off the stroke's columns
+    assert not dotted(dotted_stroke((17, 14, 7, 7), joint=110))  # faint ink joins it to the stroke
+    assert not dotted(above, ContextParams(dot_size=2.0))
 
 
 def test_between_digits_needs_a_like_digit_close_on_either_side():
