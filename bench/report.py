@@ -211,11 +211,14 @@ def speed_markdown(speed: dict) -> list[str]:
                          _spread(s["sample_ms"], 1) if "sample_ms" in s else "-", f"{s['peak_rss_mb']:.0f}"])
         out += [table(["photo", "segmented", "reader ms", "segment ms", "ms per photo MP", "ms per segmented MP",
                        "sample ms", "peak RSS MB"], rows), ""]
-    rows = [[s["label"], str(s.get("frames", "")), s["error"] if "error" in s else f"{s['peak_rss_mb']:.0f}"]
+    rows = [[s["label"], str(s.get("frames", "")), s["error"] if "error" in s else f"{s['peak_rss_mb']:.0f}",
+             "" if "error" in s or s.get("private_mb") is None else f"{s['private_mb']:.0f}"]
             for s in speed["detect"]]
     if rows:
-        out += ["Peak resident memory of `python -m edge detect` (one process reading all the frames):", "",
-                table(["frames", "count", "peak RSS MB"], rows), ""]
+        out += ["Peak resident memory of `python -m edge detect` (one process reading all the frames), and the part "
+                "of it the process owns at the end (RssAnon; the rest is shared libraries' pages mapped from disk, "
+                "which the kernel maps more or fewer of from one host to the next):", "",
+                table(["frames", "count", "peak RSS MB", "private MB"], rows), ""]
     return out
 
 

@@ -233,7 +233,7 @@ def lean(ink: np.ndarray) -> float:
 def _pieces(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The pieces of the ink above half its peak (its soft edges would join a speck beside it to the stroke):
     the label image (0: no ink) and each piece's x, y, w, h, area, the largest first."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((ink > ink.max() // 2).view(np.uint8), connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats((ink > ink.max() // 2).view(np.uint8), connectivity=8)
     order = np.argsort(-stats[1:, cv2.CC_STAT_AREA], kind="stable")
     return labels, np.column_stack([stats[1:][order], 1 + order])
 

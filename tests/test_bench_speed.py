@@ -39,6 +39,7 @@ def test_the_detect_child_reports_the_commands_peak_memory(setup):
     frames, _ = setup
     row = run_setting(default_model_path(), frames, 1, 1, SpeedParams(), detect=True)
     assert row["command"] == "python -m edge detect" and row["exit_status"] == 0 and row["peak_rss_mb"] > 10
+    assert 1 < row["private_mb"] < row["peak_rss_mb"]  # the process's own part of its resident memory
 
 
 def test_a_failing_child_is_one_line(setup, tmp_path):
@@ -55,7 +56,7 @@ def test_speed_section_and_targets():
               "peak_rss_mb": 90.0, "tensorflow_imported": False, "frame_mp": 0.3072, "segmented_mp": 0.3072}
     photo = {**camera, "frame_size": [4056, 3040], "frame_mp": 12.33, "segmented_mp": 1.92,
              "reader_ms": [40.0, 42.0, 45.0]}
-    detect = [{"label": "48 camera frames, 640x480", "frames": 48, "peak_rss_mb": 88.0},
+    detect = [{"label": "48 camera frames, 640x480", "frames": 48, "peak_rss_mb": 88.0, "private_mb": 30.4},
               {"label": "photos, 4056x3040", "model": "m", "error": "timed out"}]
     results = {"default": "int8", "speed": {"camera": [camera], "photos": [photo], "detect": detect, "load": [1.2, 3.4]}}
     checks = {t.name: t.check(results) for t in report.TARGETS if "imports" in t.name or "frame" in t.name}
@@ -64,4 +65,5 @@ def test_speed_section_and_targets():
     text = "\n".join(report.speed_markdown(results["speed"]))
     assert "| int8 | 1 | 1 | 9.50 (9.00–11.00) |" in text and "| 2.00 (1.90–2.20) | 1.95 (1.80–2.00) |" in text
     assert "| 4056×3040 (12.3 MP) | 1.92 MP | 42.0 (40.0–45.0) |" in text and "| 21.88 |" in text  # 42 / 1.92
-    assert "| photos, 4056x3040 |  | timed out |" in text and "1.2 → 3.4" in text
+    assert "| photos, 4056x3040 |  | timed out |  |" in text and "1.2 → 3.4" in text
+    assert "| 48 camera frames, 640x480 | 48 | 88 | 30 |" in text
