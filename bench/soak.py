@@ -35,6 +35,7 @@ import cv2
 import numpy as np
 
 from bench import command_line
+from bench.speed import memory_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "edge" / "samples" / "sample.jpg"
@@ -59,18 +60,6 @@ QUICK = SoakParams(frames=1_000, requests=500, every=250)
 
 class SoakError(RuntimeError):
     """The soak cannot go on (the server did not start, a child failed); one line."""
-
-
-def memory_mb(pid: int | str, field: str = "VmRSS") -> float | None:
-    """A memory figure of a live process from /proc (VmRSS: resident now, VmHWM: its peak); None once it is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        return None
-    return None
 
 
 def write_pictures(folder: Path) -> list[Path]:

@@ -34,13 +34,25 @@ class SpeedParams:
     timeout_s: float = 300.0
 
 
+def memory_mb(pid: int | str, field: str = "VmRSS") -> float | None:
+    """A memory figure of a live process from /proc (VmRSS: resident now, VmHWM: its peak, RssAnon: its own
+    part); None once it is gone, or off Linux."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process image (VmHWM). Not ru_maxrss: Linux carries that across fork and
     exec, so a child would report its parent's peak (the benchmark holding MNIST) instead of its own."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
+    peak = memory_mb("self", "VmHWM")
+    if peak is not None:
+        return peak
     import resource  # not Linux: ru_maxrss is the best there is (kilobytes on Linux, bytes on macOS)
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -48,17 +60,10 @@ def peak_rss_mb() -> float:
 
 def private_mb() -> float | None:
     """Resident memory this process owns now (RssAnon: heap, buffers, the interpreter's tensors), without the
-    pages of shared libraries mapped from disk. Those are most of the peak (OpenCV's library alone maps 40 MB or
-    more) and how many of them count depends on the kernel's fault-around, not on the reader: the same command
-    peaked at 78 MB on one host and 118 MB on another. None off Linux."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("RssAnon:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return None
+    pages of shared libraries mapped from disk. Those are most of the peak (OpenCV's library alone maps up to
+    43 MB) and how many of them count is the kernel's choice, not the reader's: the same command, code and
+    packages peaked at 78, 119 and 82 MB in three runs of one day, owning 28-29 MB each time. None off Linux."""
+    return memory_mb("self", "RssAnon")
 
 
 def spread(values: list[float]) -> list[float]:

@@ -272,10 +272,9 @@ def dotted(ink: np.ndarray, params: ContextParams = DEFAULT) -> bool:
     faint = cv2.connectedComponents((ink > ink.max() // 3).view(np.uint8), connectivity=8)[1]
     joined = np.unique(faint[labels == stroke])
     for dx, dy, dw, dh, dot, label in pieces[1:]:
-        apart = (dy + dh <= y or dy >= y + h) and not np.isin(faint[labels == label], joined).any()
-        in_line = x - pen <= dx + dw / 2 <= x + w + pen
+        in_line = x - pen <= dx + dw / 2 <= x + w + pen and (dy + dh <= y or dy >= y + h)
         sized = (params.dot_size * pen) ** 2 <= dot <= params.dot_share * area and max(dw, dh) <= 2 * min(dw, dh)
-        if in_line and sized and apart:
+        if in_line and sized and not np.isin(faint[labels == label], joined).any():  # apart at a third, too
             return True
     return False
 
