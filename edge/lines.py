@@ -38,7 +38,7 @@ def remove_lines(binary: np.ndarray, unit: float, params: SegmentParams) -> tupl
     lines = np.zeros_like(binary)
     for length, slack, along, across in (
         ((odd(params.line_length * sw), 1), (1, 2 * params.line_tilt + 1), (1, run), (1, 0)),
-        ((1, odd(params.line_length * sh)), (2 * params.line_tilt + 1, 1), (run, 1), (0, 1)),
+        ((1, odd(params.column_length * sh)), (2 * params.line_tilt + 1, 1), (run, 1), (0, 1)),
     ):  # (rows, cols) shapes for np.ones; cv2 kernel sizes are (width, height); across: the unit step
         if max(length) > max(small.shape):
             continue  # no line that long fits in this frame

@@ -56,7 +56,10 @@ class SegmentParams:
     faint_min: int = 30  # ...and at least this far (a blank page's grain and light fall-off reach about 23)
     # -- ruled / squared paper lines --
     line_scale: float = 0.5  # lines are searched on the binary ink shrunk by this factor (speed, tilt)
-    line_length: float = 0.6  # a straight run longer than this fraction of the frame's side is a line
+    line_length: float = 0.6  # a straight run longer than this fraction of the frame's width is a line...
+    # ...and down the frame, this fraction of its height: a close-up's digit may be 80 % of the frame tall, and
+    # the stem of its 1, 4 or 7 as straight as a rule (a page's rules and grid run the frame's whole height)
+    column_length: float = 0.85
     line_tilt: int = 3  # shrunk pixels of vertical (horizontal) slack: lines tilted a few degrees still count
     # a faint pencil rule breaks up in the paper's grain, too gappy for one long run: a row (column) whose thin
     # ink covers this share of the frame's width (height), within `cover_tilt` shrunk pixels of it, is a line
@@ -115,7 +118,8 @@ class SegmentParams:
     hairline_length: float = 1.4  # ...this * the median candidate (a fine-pen "1" is about as tall as its neighbours)
     stroke_share: float = 0.8  # the stroke is the candidate's biggest piece when that holds this much of the ink
     # (a dot that joined a line leaves it a line; a 7 whose bar floats keeps its bar's share of the ink)
-    stroke_neighbours: int = 3  # the median needs at least this many other candidates to mean anything
+    stroke_neighbours: int = 3  # the median needs at least this many other candidates to mean anything...
+    lone_stroke: float = 3.0  # ...with two or three, a stroke this many times longer than each of them is a line
     ink_margin: int = 1  # the patch keeps this many pixels of soft (anti-aliased) ink around the strokes
 
 
@@ -439,19 +443,24 @@ def main_stroke(ink: np.ndarray, params: SegmentParams = DEFAULT) -> np.ndarray:
 def _drop_long_strokes(candidates: list[Candidate], params: SegmentParams) -> list[Candidate]:
     """A straight stroke clearly longer than the frame's other candidates is a ruled line, an underline or
     a pen stroke across the page: on its own it would read as a confident "1". The longer it is, the
-    less thin it must be."""
-    if len(candidates) <= params.stroke_neighbours:
+    less thin it must be. With too few candidates for a median, only a stroke `lone_stroke` times longer
+    than two others or more goes (a close-up's "1" is as tall as the digits beside it; beside one other
+    candidate, a speck maybe, a "1" is given the benefit of the doubt)."""
+    if len(candidates) < 2:
         return candidates
     sides = np.array([max(c.box[2:]) for c in candidates])
     median = np.median(sides)
 
-    def is_line(candidate: Candidate, side: int) -> bool:
+    def is_line(candidate: Candidate, side: int, others: np.ndarray) -> bool:
+        if len(candidates) <= params.stroke_neighbours:
+            return (len(others) >= 2 and side > params.lone_stroke * others.max()
+                    and elongation(main_stroke(candidate.ink, params)) >= params.stroke_elongation)
         if side <= params.hairline_length * median:
             return False
         needed = params.stroke_elongation if side > params.stroke_length * median else params.hairline_elongation
         return elongation(main_stroke(candidate.ink, params)) >= needed
 
-    return [c for c, side in zip(candidates, sides) if not is_line(c, side)]
+    return [c for i, (c, side) in enumerate(zip(candidates, sides)) if not is_line(c, side, np.delete(sides, i))]
 
 
 def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tuple[int, int],

@@ -31,3 +31,13 @@ def test_a_long_rule_and_a_broken_one_go_a_stroke_crossing_them_stays():
     assert kept[100:102].sum() == 0 and removed[100:102].sum() == 2 * w
     assert kept[300:302, :590].sum() == 0  # the dashes left of the stroke are gone
     assert kept[250:350, 600:608].all()  # the stroke, where it crosses the rule too
+
+
+def test_a_close_up_digits_straight_stem_stays_a_grid_line_down_the_frame_goes():
+    h, w = 480, 640
+    ink = np.zeros((h, w), np.uint8)
+    ink[48:432, 300:306] = 1  # the straight stem of a "1" 80 % of the frame tall (a close-up)
+    ink[:, 500:502] = 1  # a squared page's vertical line, top to bottom
+    kept, removed = remove_lines(ink, min(h, w), DEFAULT)
+    assert kept[48:432, 300:306].all() and not removed[:, 280:320].any()
+    assert kept[:, 500:502].sum() == 0

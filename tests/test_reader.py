@@ -344,3 +344,18 @@ class NoReject(CountingClassifier):
 def test_a_classifier_without_a_reject_class_gets_a_second_look_too(classifier, sample):
     plain = NoReject(classifier)
     assert Reader(plain).read(sample).digits == [] and plain.calls == 2
+
+
+@pytest.mark.parametrize("height", [0.62, 0.8])
+def test_a_close_up_of_straight_strokes_is_read_whole(classifier, height):
+    """A "1" and a "7" as tall as most of the frame, drawn with ruler-straight strokes: their stems are as long
+    as a page's rules, but they end inside the frame and read as digits."""
+    frame = np.full((480, 640, 3), 235, np.uint8)
+    h = int(480 * height)
+    top, x = (480 - h) // 2, 300
+    cv2.line(frame, (x - 90, top), (x - 85, top + h), (30, 30, 30), 6, cv2.LINE_AA)
+    cv2.line(frame, (x, top), (x + int(0.5 * h), top + 2), (30, 30, 30), 6, cv2.LINE_AA)
+    cv2.line(frame, (x + int(0.5 * h), top + 2), (x + h // 6, top + h), (30, 30, 30), 6, cv2.LINE_AA)
+    reading = Reader(classifier).read(frame)
+    assert [n.text for n in reading.numbers] == ["17"]
+    assert all(d.box[3] > 0.9 * h for d in reading.digits)
