@@ -279,9 +279,8 @@ def _join_pieces(boxes: np.ndarray, lines: np.ndarray, min_size: float, unit: fl
     `_entangled`), so digits written one above the other, or a small digit beside a big one, stay
     apart; and in a pass a piece joins at most one such digit-like group, so it cannot bridge two digits.
     """
-    n = len(boxes)
-    group = np.arange(n)
-    linked = _entangled(boxes, lines, unit, params).astype(np.int32)
+    group = np.arange(len(boxes))
+    linked_a, linked_b = np.nonzero(_entangled(boxes, lines, unit, params))  # entangled piece pairs
     for _ in range(params.merge_rounds):
         ids, member = np.unique(group, return_inverse=True)
         gb = _group_boxes(boxes, member, len(ids))
@@ -300,9 +299,8 @@ def _join_pieces(boxes: np.ndarray, lines: np.ndarray, min_size: float, unit: fl
         both = digit_like[:, None] & digit_like[None]
         either = digit_like[:, None] | digit_like[None]
         ok &= ~either | both | (union_h <= params.join_height * taller)
-        membership = np.zeros((n, len(ids)), np.int32)
-        membership[np.arange(n), member] = 1
-        tied = (membership.T @ linked @ membership) > 0  # some piece of one entangled with one of the other
+        tied = np.zeros((len(ids), len(ids)), bool)  # some piece of one entangled with one of the other
+        tied[member[linked_a], member[linked_b]] = True
         ok &= ~both | (tied & (union_h <= params.tied_height * taller))
         ok[np.tril_indices(len(ids))] = False
         pairs = np.argwhere(ok)
