@@ -73,6 +73,17 @@ class SegmentParams:
     line_wide_share: float = 0.2  # a line's thickness: the thinnest run across it that at most this share exceeds
     # -- components --
     min_piece: float = 0.012  # components smaller than this (longer side) are specks, even as digit parts
+    # dot-grid paper: at least `grid_dots` round, solid pieces smaller than a digit (sides within `dot_aspect`,
+    # ink filling `dot_fill` of the box: a disc fills 0.79), all of one size (within `dot_spread` times their
+    # median)...
+    grid_dots: int = 30
+    dot_aspect: float = 1.5
+    dot_fill: float = 0.6
+    dot_spread: float = 1.5
+    # ...standing on a lattice (a neighbour one pitch away along the row and one along the column, within
+    # `dot_lattice` of the pitch) are the paper's dots, not writing: left out before pieces join (each would
+    # join the digit beside it as a dotted stroke's dot, and chains of them glue digits together)
+    dot_lattice: float = 0.2
     stack_overlap: float = 0.5  # pieces one above the other: horizontal overlap >= this * narrower width...
     stack_gap: float = 0.3  # ...and vertical gap <= this * taller height join (5's top bar, line-cut strokes)
     fragment_size: float = 0.5  # a piece whose longer side is <= this * a neighbour's height...
@@ -270,6 +281,42 @@ def _pieces(binary: np.ndarray, ink: np.ndarray, unit: float,
     return count, labels, label, np.stack([x, y, x + w, y + h], axis=1), pixels
 
 
+def grid_dots(boxes: np.ndarray, pixels: np.ndarray, min_size: float, params: SegmentParams = DEFAULT) -> np.ndarray:
+    """Which pieces (boxes x0, y0, x1, y1 and pixel counts) are the dots of dot-grid paper: round, solid pieces
+    smaller than a digit, of one size, each with another one pitch away along the row and along the column
+    (its nearest neighbour's distance, within `dot_lattice` of it), and most such pieces of the frame so placed.
+    Small letters of a page of notes are round and solid too, but stand on no lattice; a dotted stroke's dots
+    or an "i"'s are too few to count."""
+    none = np.zeros(len(boxes), bool)
+    w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    side = np.maximum(w, h)
+    dot = (side < min_size) & (side <= params.dot_aspect * np.minimum(w, h)) & (pixels >= params.dot_fill * w * h)
+    if dot.sum() < params.grid_dots:
+        return none
+    typical = np.median(side[dot])
+    dot &= (side <= params.dot_spread * typical) & (side * params.dot_spread >= typical)
+    index = np.flatnonzero(dot)
+    if len(index) < params.grid_dots:
+        return none
+    centre = (boxes[index, :2] + boxes[index, 2:]).astype(np.float32) / 2
+    on_lattice = np.zeros(len(index), bool)
+    for start in range(0, len(index), 1024):  # rows of the pairwise offsets, a block at a time
+        dx = np.abs(centre[start : start + 1024, None, 0] - centre[None, :, 0])
+        dy = np.abs(centre[start : start + 1024, None, 1] - centre[None, :, 1])
+        dist = np.hypot(dx, dy)
+        dist[np.arange(len(dist)), np.arange(start, start + len(dist))] = np.inf
+        pitch = dist.min(axis=1, keepdims=True)
+        slack = params.dot_lattice * pitch
+        along = (np.abs(dx - pitch) <= slack) & (dy <= slack)
+        down = (np.abs(dy - pitch) <= slack) & (dx <= slack)
+        on_lattice[start : start + 1024] = along.any(axis=1) & down.any(axis=1)
+    if on_lattice.sum() < max(params.grid_dots, 0.5 * len(index)):
+        return none
+    out = none.copy()
+    out[index[on_lattice]] = True
+    return out
+
+
 def _join_pieces(boxes: np.ndarray, lines: np.ndarray, min_size: float, unit: float,
                  params: SegmentParams) -> np.ndarray:
     """Group index per component box (x0, y0, x1, y1): broken strokes of one digit share a group.
@@ -395,6 +442,8 @@ def segment(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | No
         return Segmentation([], np.zeros_like(ink))
     binary, lines = ink_binary(ink, unit, params)
     count, labels, keep, boxes, pixels = _pieces(binary, ink, unit, params)
+    paper = grid_dots(boxes, pixels, min_size, params)
+    keep, boxes, pixels = keep[~paper], boxes[~paper], pixels[~paper]
     if len(keep) == 0:
         return Segmentation([], binary)
     group = _join_pieces(boxes, lines, min_size, unit, params)
