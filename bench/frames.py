@@ -46,6 +46,7 @@ SUITES: dict[str, Suite] = {
               pens=((0.05, 0.09), (0.1, 0.16))),
         Suite("text", digits=(1, 3), heights=(16, 40), numbers=(1, 4), marks=(12, 40), layout="text", camera="mild",
               paper="ruled", pens=((0.06, 0.12),), line_pitch=(1.25, 1.6)),
+        Suite("dotgrid", heights=(24, 110), camera="mild", paper="dots", sizes=((640, 480), (1280, 720))),
         Suite("singles45", digits=(1, 1), heights=(40, 160), rotation=45.0, min_rotation=30.0, layout="single",
               camera="mild"),
     )
@@ -132,6 +133,19 @@ def ruled_lines(rng, p: FrameParams, spacing: int, offset: int, across: bool) ->
     return rules[..., None] * np.float32(rng.uniform(*p.rule_strength))
 
 
+def dot_grid(rng, p: FrameParams) -> np.ndarray:
+    """Coverage (height, width, 1) of a dot grid: anti-aliased discs on a square lattice."""
+    pitch = scaled(rng.uniform(*p.dot_pitch), p)
+    radius = max(1.0, rng.uniform(*p.dot_radius) * p.height / 480)
+    shift = 4  # cv2.circle's fixed-point bits: sub-pixel centres and radii
+    dots = np.zeros((p.height, p.width), np.uint8)
+    x0, y0 = int(rng.integers(pitch)), int(rng.integers(pitch))
+    for y in range(y0, p.height, pitch):
+        for x in range(x0, p.width, pitch):
+            cv2.circle(dots, (x << shift, y << shift), int(radius * (1 << shift)), 255, -1, cv2.LINE_AA, shift)
+    return (dots.astype(np.float32) / 255)[..., None] * np.float32(rng.uniform(*p.dot_strength))
+
+
 def paper(rng, suite: Suite, p: FrameParams, ruling: tuple[int, int] | None) -> np.ndarray:
     """Blank page: a slightly tinted white with a fixed grain; ruled or squared as the suite's paper says."""
     level = rng.uniform(*p.paper)
@@ -151,6 +165,8 @@ def paper(rng, suite: Suite, p: FrameParams, ruling: tuple[int, int] | None) -> 
         spacing = max(4, round(p.height * rng.uniform(*p.grid_share)))
         colour = p.rule_colours[int(rng.integers(len(p.rule_colours)))]
         a = ruled_lines(rng, p, spacing, int(rng.integers(spacing)), True)
+    elif suite.paper == "dots":
+        colour, a = p.dot_colour, dot_grid(rng, p)
     elif suite.paper == "ruled" and ruling is not None:
         colour = p.rule_colours[int(rng.integers(len(p.rule_colours)))]
         a = ruled_lines(rng, p, ruling[0], ruling[1], False)

@@ -48,6 +48,12 @@ class FrameParams:
     rule_strength: tuple[float, float] = (0.25, 0.6)  # coverage of the rule lines
     grid_probability: float = 0.75  # "grid" paper (close-ups): squared on this share of the frames, plain otherwise
     grid_share: tuple[float, float] = (0.08, 0.2)  # squares' side, share of the frame height
+    # "dots" paper (a bullet journal's dot grid): a dot every this many pixels along rows and columns, of this
+    # radius (a 5 mm grid of 0.5 mm dots, held 15-40 cm from the camera), printed grey at this coverage
+    dot_pitch: tuple[int, int] = (14, 40)
+    dot_radius: tuple[float, float] = (0.8, 2.2)
+    dot_colour: tuple[int, int, int] = (120, 120, 120)
+    dot_strength: tuple[float, float] = (0.5, 0.9)
     notebook_spacing: tuple[int, int] = (28, 44)  # "ruled" paper (notebook): rule spacing
     notebook_height: tuple[float, float] = (0.75, 1.5)  # a notebook digit's height, in rule spacings...
     notebook_drop: tuple[float, float] = (-0.1, 0.25)  # ...its foot this share of its height below the rule
@@ -82,7 +88,7 @@ class Suite:
     numbers: tuple[int, int] = (0, 0)  # numbers layout: digits per number
     marks: tuple[int, int] = (0, 0)  # non-digit marks per frame (scatter: distractors; tokens: hand-drawn)
     camera: str = "clean"  # a name in bench.camera.LOOKS
-    paper: str = "plain"  # plain, mixed (ruled or squared on 60 %), grid (squared on most) or ruled (notebook)
+    paper: str = "plain"  # plain, mixed (ruled or squared on 60 %), grid (squared on most), ruled (notebook) or dots
     sizes: tuple[tuple[int, int], ...] = ()  # frame sizes (width, height) drawn from; () = FrameParams' size
     pens: tuple[tuple[float, float], ...] = ()  # pen widths, shares of the digit height, one range a frame;
     #                                             () = MNIST's own strokes

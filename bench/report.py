@@ -23,6 +23,7 @@ SUITE_NOTES = {
     "marks": "rows of digits beside hand-drawn letters, crosses, plus and minus signs, scribbles, dots, strokes",
     "words": "rows of 1-4 digit numbers beside handwritten words of random letters, o, l, s, z, g, q, b included",
     "text": "a page of notes: close rows of English words on ruled paper, a few numbers among them",
+    "dotgrid": "digits 24-110 px on dot-grid paper (a bullet journal's grey dots every 14-40 px), mild camera",
     "singles45": "one digit per frame turned 30-45 degrees either way",
 }
 

@@ -219,3 +219,15 @@ def test_a_page_of_notes_holds_more_rows_of_words_when_they_are_close(digits):
     spread = replace(SUITES["text"], line_pitch=(3.0, 3.0))
     close = sum(len(make_frame(digits, "text", i, seed=9).marks) for i in range(3))
     assert close > sum(len(make_frame(digits, spread, i, seed=9).marks) for i in range(3))
+
+
+def test_dot_grid_paper_is_a_lattice_of_grey_dots_under_the_digits(digits):
+    frame = make_frame(digits, "dotgrid", 0, seed=9)
+    gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
+    dark = (np.median(gray) - gray.astype(int) > 25).astype(np.uint8)
+    for t in frame.digits:
+        x, y, w, h = t.box
+        dark[max(0, y - 2) : y + h + 2, max(0, x - 2) : x + w + 2] = 0
+    count, _, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    sides = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+    assert count > 100 and np.median(sides) <= 8 * frame.image.shape[0] / 480  # many small dots besides the digits
