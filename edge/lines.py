@@ -1,7 +1,9 @@
-"""Paper lines: the ruled and squared lines of a page, found in a frame's 0/1 ink and removed.
+"""Paper lines: the ruled and squared lines of a page, found in a frame's 0/1 ink and removed; and the dots
+of dot-grid paper, found among the ink's pieces (`grid_dots`) and left out.
 
 A line is long, straight and thin. It is searched on a copy shrunk by `line_scale` (speed, and a few degrees of
-tilt fit in the slack): a run longer than `line_length` of the frame marks a band, and so does a row (column)
+tilt fit in the slack): a run longer than `line_length` of the frame's width (`column_length` of its height,
+down it) marks a band, and so does a row (column)
 whose thin ink covers `line_cover` of the frame, a faint pencil rule broken into dashes by the paper's grain.
 In a band, straight runs of `line_run` no thicker than the line itself are the line; where a stroke crosses or
 follows it the ink is thicker and stays. The parameters are `edge.segment.SegmentParams`'.
@@ -89,3 +91,39 @@ def wider_than_line(binary: np.ndarray, line: np.ndarray, across: tuple[int, int
         if cv2.countNonZero(line & opened_across(binary, across, thick)) <= params.line_wide_share * total:
             break
     return opened_across(binary, across, thick + 1)  # a pixel of slack: a tilted line is a pixel thicker where it steps
+
+
+def grid_dots(boxes: np.ndarray, pixels: np.ndarray, min_size: float, params: SegmentParams) -> np.ndarray:
+    """Which pieces (boxes x0, y0, x1, y1 and pixel counts) are the dots of dot-grid paper: round, solid pieces
+    smaller than a digit, of one size, each with another one pitch away along the row and along the column
+    (its nearest neighbour's distance, within `dot_lattice` of it), and most such pieces of the frame so placed.
+    Small letters of a page of notes are round and solid too, but stand on no lattice; a dotted stroke's dots
+    or an "i"'s are too few to count."""
+    none = np.zeros(len(boxes), bool)
+    w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    side = np.maximum(w, h)
+    dot = (side < min_size) & (side <= params.dot_aspect * np.minimum(w, h)) & (pixels >= params.dot_fill * w * h)
+    if dot.sum() < params.grid_dots:
+        return none
+    typical = np.median(side[dot])
+    dot &= (side <= params.dot_spread * typical) & (side * params.dot_spread >= typical)
+    index = np.flatnonzero(dot)
+    if len(index) < params.grid_dots:
+        return none
+    centre = (boxes[index, :2] + boxes[index, 2:]).astype(np.float32) / 2
+    on_lattice = np.zeros(len(index), bool)
+    for start in range(0, len(index), 1024):  # rows of the pairwise offsets, a block at a time
+        dx = np.abs(centre[start : start + 1024, None, 0] - centre[None, :, 0])
+        dy = np.abs(centre[start : start + 1024, None, 1] - centre[None, :, 1])
+        dist = np.hypot(dx, dy)
+        dist[np.arange(len(dist)), np.arange(start, start + len(dist))] = np.inf
+        pitch = dist.min(axis=1, keepdims=True)
+        slack = params.dot_lattice * pitch
+        along = (np.abs(dx - pitch) <= slack) & (dy <= slack)
+        down = (np.abs(dy - pitch) <= slack) & (dx <= slack)
+        on_lattice[start : start + 1024] = along.any(axis=1) & down.any(axis=1)
+    if on_lattice.sum() < max(params.grid_dots, 0.5 * len(index)):
+        return none
+    out = none.copy()
+    out[index[on_lattice]] = True
+    return out

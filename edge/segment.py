@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from edge import touching
-from edge.lines import odd, remove_lines
+from edge.lines import grid_dots, odd, remove_lines
 
 
 @dataclass(frozen=True)
@@ -279,42 +279,6 @@ def _pieces(binary: np.ndarray, ink: np.ndarray, unit: float,
             strong.append((i, x, y, w, h, mine.size))
     label, x, y, w, h, pixels = np.array(strong, np.int64).reshape(-1, 6).T
     return count, labels, label, np.stack([x, y, x + w, y + h], axis=1), pixels
-
-
-def grid_dots(boxes: np.ndarray, pixels: np.ndarray, min_size: float, params: SegmentParams = DEFAULT) -> np.ndarray:
-    """Which pieces (boxes x0, y0, x1, y1 and pixel counts) are the dots of dot-grid paper: round, solid pieces
-    smaller than a digit, of one size, each with another one pitch away along the row and along the column
-    (its nearest neighbour's distance, within `dot_lattice` of it), and most such pieces of the frame so placed.
-    Small letters of a page of notes are round and solid too, but stand on no lattice; a dotted stroke's dots
-    or an "i"'s are too few to count."""
-    none = np.zeros(len(boxes), bool)
-    w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    side = np.maximum(w, h)
-    dot = (side < min_size) & (side <= params.dot_aspect * np.minimum(w, h)) & (pixels >= params.dot_fill * w * h)
-    if dot.sum() < params.grid_dots:
-        return none
-    typical = np.median(side[dot])
-    dot &= (side <= params.dot_spread * typical) & (side * params.dot_spread >= typical)
-    index = np.flatnonzero(dot)
-    if len(index) < params.grid_dots:
-        return none
-    centre = (boxes[index, :2] + boxes[index, 2:]).astype(np.float32) / 2
-    on_lattice = np.zeros(len(index), bool)
-    for start in range(0, len(index), 1024):  # rows of the pairwise offsets, a block at a time
-        dx = np.abs(centre[start : start + 1024, None, 0] - centre[None, :, 0])
-        dy = np.abs(centre[start : start + 1024, None, 1] - centre[None, :, 1])
-        dist = np.hypot(dx, dy)
-        dist[np.arange(len(dist)), np.arange(start, start + len(dist))] = np.inf
-        pitch = dist.min(axis=1, keepdims=True)
-        slack = params.dot_lattice * pitch
-        along = (np.abs(dx - pitch) <= slack) & (dy <= slack)
-        down = (np.abs(dy - pitch) <= slack) & (dx <= slack)
-        on_lattice[start : start + 1024] = along.any(axis=1) & down.any(axis=1)
-    if on_lattice.sum() < max(params.grid_dots, 0.5 * len(index)):
-        return none
-    out = none.copy()
-    out[index[on_lattice]] = True
-    return out
 
 
 def _join_pieces(boxes: np.ndarray, lines: np.ndarray, min_size: float, unit: float,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edge.lines import odd, opened_across, remove_lines, thin_ink
+from edge.lines import grid_dots, odd, opened_across, remove_lines, thin_ink
 from edge.segment import DEFAULT
 
 
@@ -41,3 +41,14 @@ def test_a_close_up_digits_straight_stem_stays_a_grid_line_down_the_frame_goes()
     kept, removed = remove_lines(ink, min(h, w), DEFAULT)
     assert kept[48:432, 300:306].all() and not removed[:, 280:320].any()
     assert kept[:, 500:502].sum() == 0
+
+
+def test_grid_dots_are_dots_on_a_lattice_not_small_round_letters():
+    grid = np.array([(x, y, x + 5, y + 5) for y in range(10, 300, 30) for x in range(10, 400, 30)])
+    pixels = np.full(len(grid), 20)  # a disc of 5 px fills 20 of its 25 pixels
+    assert grid_dots(grid, pixels, 17, DEFAULT).all()
+    rng = np.random.default_rng(0)  # the same dots scattered, as the small letters of a page of notes
+    scattered = grid + rng.integers(-12, 12, (len(grid), 1)) * np.array([1, 0, 1, 0]) + rng.integers(-9, 9, (len(grid), 1)) * np.array([0, 1, 0, 1])
+    assert not grid_dots(scattered, pixels, 17, DEFAULT).any()
+    assert not grid_dots(grid[:20], pixels[:20], 17, DEFAULT).any()  # too few: a dotted stroke, an "i"
+    assert not grid_dots(grid, pixels, 5, DEFAULT).any()  # as big as a digit may be: no dot

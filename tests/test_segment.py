@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from edge.normalize import to_mnist
-from edge.segment import (DEFAULT, Candidate, SegmentParams, _join_pieces, elongation, find_candidates, grid_dots, ink_map,
+from edge.segment import (DEFAULT, Candidate, SegmentParams, _join_pieces, elongation, find_candidates, ink_map,
                           light_ink, main_stroke, thresholds)
 
 SAMPLE = np.load(Path(__file__).parent / "data" / "mnist_sample.npz")
@@ -184,17 +184,6 @@ def test_digits_on_dot_grid_paper_stay_apart_and_whole():
     sheet.draw(dot_grid(30, 3), 0, 0, known=False)  # dots beside every digit used to join it as a dotted stroke's
     # and chain digits together; a dot under a stroke is the stroke's own ink and still widens its box a little
     assert_matches(find_candidates(sheet.photo(noise=2)), sheet.boxes, min_iou=0.6)
-
-
-def test_grid_dots_are_dots_on_a_lattice_not_small_round_letters():
-    grid = np.array([(x, y, x + 5, y + 5) for y in range(10, 300, 30) for x in range(10, 400, 30)])
-    pixels = np.full(len(grid), 20)  # a disc of 5 px fills 20 of its 25 pixels
-    assert grid_dots(grid, pixels, 17).all()
-    rng = np.random.default_rng(0)  # the same dots scattered, as the small letters of a page of notes
-    scattered = grid + rng.integers(-12, 12, (len(grid), 1)) * np.array([1, 0, 1, 0]) + rng.integers(-9, 9, (len(grid), 1)) * np.array([0, 1, 0, 1])
-    assert not grid_dots(scattered, pixels, 17).any()
-    assert not grid_dots(grid[:20], pixels[:20], 17).any()  # too few: a dotted stroke, an "i"
-    assert not grid_dots(grid, pixels, 5).any()  # as big as a digit may be: no dot
 
 
 def test_halves_of_a_stroke_cut_by_line_removal_join_only_across_the_line():
