@@ -95,8 +95,9 @@ def wider_than_line(binary: np.ndarray, line: np.ndarray, across: tuple[int, int
 
 def grid_dots(boxes: np.ndarray, pixels: np.ndarray, min_size: float, params: SegmentParams) -> np.ndarray:
     """Which pieces (boxes x0, y0, x1, y1 and pixel counts) are the dots of dot-grid paper: round, solid pieces
-    smaller than a digit, of one size, each with another one pitch away along the row and along the column
-    (its nearest neighbour's distance, within `dot_lattice` of it), and most such pieces of the frame so placed.
+    smaller than a digit, of one size, each with another one or two pitches away along the row and along the
+    column (the pitch: the median nearest-neighbour distance; within `dot_lattice` of it, and as little off
+    the row or column), and most such pieces of the frame so placed.
     Small letters of a page of notes are round and solid too, but stand on no lattice; a dotted stroke's dots
     or an "i"'s are too few to count."""
     none = np.zeros(len(boxes), bool)
@@ -111,17 +112,25 @@ def grid_dots(boxes: np.ndarray, pixels: np.ndarray, min_size: float, params: Se
     if len(index) < params.grid_dots:
         return none
     centre = (boxes[index, :2] + boxes[index, 2:]).astype(np.float32) / 2
+    blocks = [slice(start, start + 1024) for start in range(0, len(index), 1024)]  # pairwise, a block at a time
+
+    def offsets(rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        return np.abs(centre[rows, None, 0] - centre[None, :, 0]), np.abs(centre[rows, None, 1] - centre[None, :, 1])
+
+    nearest = np.empty(len(index), np.float32)
+    for rows in blocks:
+        dist = np.hypot(*offsets(rows))
+        dist[np.arange(len(dist)), np.arange(rows.start, rows.start + len(dist))] = np.inf
+        nearest[rows] = dist.min(axis=1)
+    pitch = float(np.median(nearest))  # most dots' nearest neighbour is one pitch away
     on_lattice = np.zeros(len(index), bool)
-    for start in range(0, len(index), 1024):  # rows of the pairwise offsets, a block at a time
-        dx = np.abs(centre[start : start + 1024, None, 0] - centre[None, :, 0])
-        dy = np.abs(centre[start : start + 1024, None, 1] - centre[None, :, 1])
-        dist = np.hypot(dx, dy)
-        dist[np.arange(len(dist)), np.arange(start, start + len(dist))] = np.inf
-        pitch = dist.min(axis=1, keepdims=True)
-        slack = params.dot_lattice * pitch
-        along = (np.abs(dx - pitch) <= slack) & (dy <= slack)
-        down = (np.abs(dy - pitch) <= slack) & (dx <= slack)
-        on_lattice[start : start + 1024] = along.any(axis=1) & down.any(axis=1)
+    for rows in blocks:
+        dx, dy = offsets(rows)
+        # one or two pitches away along the row (the dot between may be too faint to be a piece), within
+        # `dot_lattice` of that distance, and as little off the row; the same down the column
+        along = ((np.abs(dx - pitch) <= params.dot_lattice * pitch) | (np.abs(dx - 2 * pitch) <= 2 * params.dot_lattice * pitch)) & (dy <= params.dot_lattice * dx)
+        down = ((np.abs(dy - pitch) <= params.dot_lattice * pitch) | (np.abs(dy - 2 * pitch) <= 2 * params.dot_lattice * pitch)) & (dx <= params.dot_lattice * dy)
+        on_lattice[rows] = along.any(axis=1) & down.any(axis=1)
     if on_lattice.sum() < max(params.grid_dots, 0.5 * len(index)):
         return none
     out = none.copy()
