@@ -93,6 +93,11 @@ def wider_than_line(binary: np.ndarray, line: np.ndarray, across: tuple[int, int
     return opened_across(binary, across, thick + 1)  # a pixel of slack: a tilted line is a pixel thicker where it steps
 
 
+def _pitches(distance: np.ndarray, pitch: float, slack: float) -> np.ndarray:
+    """Is each distance one or two pitches, within `slack` of that distance?"""
+    return (np.abs(distance - pitch) <= slack * pitch) | (np.abs(distance - 2 * pitch) <= 2 * slack * pitch)
+
+
 def grid_dots(boxes: np.ndarray, pixels: np.ndarray, min_size: float, params: SegmentParams) -> np.ndarray:
     """Which pieces (boxes x0, y0, x1, y1 and pixel counts) are the dots of dot-grid paper: round, solid pieces
     smaller than a digit, of one size, each with another one or two pitches away along the row and along the
@@ -128,8 +133,8 @@ def grid_dots(boxes: np.ndarray, pixels: np.ndarray, min_size: float, params: Se
         dx, dy = offsets(rows)
         # one or two pitches away along the row (the dot between may be too faint to be a piece), within
         # `dot_lattice` of that distance, and as little off the row; the same down the column
-        along = ((np.abs(dx - pitch) <= params.dot_lattice * pitch) | (np.abs(dx - 2 * pitch) <= 2 * params.dot_lattice * pitch)) & (dy <= params.dot_lattice * dx)
-        down = ((np.abs(dy - pitch) <= params.dot_lattice * pitch) | (np.abs(dy - 2 * pitch) <= 2 * params.dot_lattice * pitch)) & (dx <= params.dot_lattice * dy)
+        along = _pitches(dx, pitch, params.dot_lattice) & (dy <= params.dot_lattice * dx)
+        down = _pitches(dy, pitch, params.dot_lattice) & (dx <= params.dot_lattice * dy)
         on_lattice[rows] = along.any(axis=1) & down.any(axis=1)
     if on_lattice.sum() < max(params.grid_dots, 0.5 * len(index)):
         return none

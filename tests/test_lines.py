@@ -48,7 +48,8 @@ def test_grid_dots_are_dots_on_a_lattice_not_small_round_letters():
     pixels = np.full(len(grid), 20)  # a disc of 5 px fills 20 of its 25 pixels
     assert grid_dots(grid, pixels, 17, DEFAULT).all()
     rng = np.random.default_rng(0)  # the same dots scattered, as the small letters of a page of notes
-    scattered = grid + rng.integers(-12, 12, (len(grid), 1)) * np.array([1, 0, 1, 0]) + rng.integers(-9, 9, (len(grid), 1)) * np.array([0, 1, 0, 1])
+    shift_x, shift_y = rng.integers(-12, 12, (len(grid), 1)), rng.integers(-9, 9, (len(grid), 1))
+    scattered = grid + shift_x * np.array([1, 0, 1, 0]) + shift_y * np.array([0, 1, 0, 1])
     assert not grid_dots(scattered, pixels, 17, DEFAULT).any()
     gappy = np.random.default_rng(1).random(len(grid)) < 0.7  # faint dots lost as specks here and there
     assert grid_dots(grid[gappy], pixels[gappy], 17, DEFAULT).sum() >= 0.8 * gappy.sum()
