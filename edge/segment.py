@@ -80,8 +80,8 @@ class SegmentParams:
     dot_aspect: float = 1.5
     dot_fill: float = 0.6
     dot_spread: float = 1.5
-    # ...standing on a lattice (a neighbour one pitch away along the row and one along the column, within
-    # `dot_lattice` of the pitch) are the paper's dots, not writing: left out before pieces join (each would
+    # ...standing on a lattice (a neighbour one or two pitches away along the row and one down the column,
+    # within `dot_lattice` of that distance) are the paper's dots, not writing: left out before pieces join (each would
     # join the digit beside it as a dotted stroke's dot, and chains of them glue digits together)
     dot_lattice: float = 0.2
     stack_overlap: float = 0.5  # pieces one above the other: horizontal overlap >= this * narrower width...
@@ -457,21 +457,22 @@ def _drop_long_strokes(candidates: list[Candidate], params: SegmentParams) -> li
     less thin it must be. With too few candidates for a median, only a stroke `lone_stroke` times longer
     than two others or more goes (a close-up's "1" is as tall as the digits beside it; beside one other
     candidate, a speck maybe, a "1" is given the benefit of the doubt)."""
-    if len(candidates) < 2:
+    if len(candidates) < 3:
         return candidates
     sides = np.array([max(c.box[2:]) for c in candidates])
+    if len(candidates) <= params.stroke_neighbours:
+        return [c for i, (c, side) in enumerate(zip(candidates, sides))
+                if not (side > params.lone_stroke * np.delete(sides, i).max()
+                        and elongation(main_stroke(c.ink, params)) >= params.stroke_elongation)]
     median = np.median(sides)
 
-    def is_line(candidate: Candidate, side: int, others: np.ndarray) -> bool:
-        if len(candidates) <= params.stroke_neighbours:
-            return (len(others) >= 2 and side > params.lone_stroke * others.max()
-                    and elongation(main_stroke(candidate.ink, params)) >= params.stroke_elongation)
+    def is_line(candidate: Candidate, side: int) -> bool:
         if side <= params.hairline_length * median:
             return False
         needed = params.stroke_elongation if side > params.stroke_length * median else params.hairline_elongation
         return elongation(main_stroke(candidate.ink, params)) >= needed
 
-    return [c for i, (c, side) in enumerate(zip(candidates, sides)) if not is_line(c, side, np.delete(sides, i))]
+    return [c for c, side in zip(candidates, sides) if not is_line(c, side)]
 
 
 def _parts(own: np.ndarray, other: np.ndarray, patch_ink: np.ndarray, origin: tuple[int, int],
