@@ -16,7 +16,7 @@ import numpy as np
 from edge import context, group, layout, scale, segment
 from edge.classify import Classifier
 from edge.group import Digit, Number
-from edge.normalize import LOOKS, other_looks, to_mnist_batch
+from edge.normalize import LOOKS, cut_halo, other_looks, to_mnist_batch
 
 Box = tuple[int, int, int, int]
 Orientation = Union[int, str]  # 0, 90, 180, 270 or "auto"
@@ -35,6 +35,13 @@ class ReadParams:
     # is read again under small changes of framing (`normalize.LOOKS`) and the probabilities averaged: an
     # unusual hand that one framing puts on the fence (0 = never). 2 crops in 365 on camera frames.
     second_look: float = 0.9
+    # ...and every crop about to be dropped, unless the model puts it in "not a digit" at `halo_doubt` or more,
+    # is read once more with the soft halo of its strokes cut away (`normalize.cut_halo`: ink below `halo_floor`
+    # of the peak), and taken when that reads a digit at `halo_look` or more (0 = never): a defocused or
+    # smeared camera's thin-pen digits, which the model puts in "not a digit" (docs/segmentation.md)
+    halo_look: float = 0.95
+    halo_floor: float = 0.4
+    halo_doubt: float = 0.99
     # a *tentative* cut (`segment.Candidate.tentative`: two touching digits of different heights, or one digit
     # with a long arm) keeps its uncut group when that group is a sure digit reading at least this share of its
     # weaker part's confidence; a firm cut keeps it only when it reads more surely than that part
@@ -162,21 +169,28 @@ class Reader:
             cv2.setNumThreads(params.opencv_threads)
 
     def _second_look(self, batch: np.ndarray) -> np.ndarray:
-        """The model's probabilities for a batch, averaged over other framings for the crops it would drop
-        without being sure (`ReadParams.second_look`)."""
+        """The model's probabilities for a batch, with a second look at the crops it would drop without being
+        sure: under other framings (`ReadParams.second_look`), averaged, and with the halo of a blurred stroke
+        cut away (`halo_look`), taken when sure. All of it in one more `predict` call."""
         probs = self.classifier.predict(batch)
-        reject = self.classifier.reject_index
-        if not len(probs) or not self.params.second_look:
+        reject, p = self.classifier.reject_index, self.params
+        if not len(probs) or not p.second_look:
             return probs
         if reject is None:  # a classifier without "not a digit" doubts only its unsure digits
-            doubt = np.flatnonzero(probs.max(axis=1) < self.params.min_confidence)
+            doubt = hazy = np.flatnonzero(probs.max(axis=1) < p.min_confidence)
         else:
             digit = np.delete(probs, reject, axis=1).max(axis=1)
-            doubt = np.flatnonzero(np.where(probs[:, reject] > digit, probs[:, reject] < self.params.second_look,
-                                            digit < self.params.min_confidence))
-        if len(doubt):
-            looks = self.classifier.predict(other_looks(batch[doubt])).reshape(len(LOOKS), len(doubt), -1)
-            probs[doubt] = (probs[doubt] + looks.sum(axis=0)) / (1 + len(LOOKS))
+            rejected, unsure = probs[:, reject] > digit, digit < p.min_confidence
+            doubt = np.flatnonzero(np.where(rejected, probs[:, reject] < p.second_look, unsure))
+            hazy = np.flatnonzero(np.where(rejected, probs[:, reject] < p.halo_doubt, unsure))
+        hazy = hazy if p.halo_look else hazy[:0]
+        if not len(doubt) and not len(hazy):
+            return probs
+        more = self.classifier.predict(np.concatenate([other_looks(batch[doubt]), cut_halo(batch[hazy], p.halo_floor)]))
+        looks, cut = more[: len(LOOKS) * len(doubt)], more[len(LOOKS) * len(doubt) :]
+        probs[doubt] = (probs[doubt] + looks.reshape(len(LOOKS), *probs[doubt].shape).sum(axis=0)) / (1 + len(LOOKS))
+        sure = (cut.max(axis=1) >= p.halo_look) & (cut.argmax(axis=1) != reject)
+        probs[hazy[sure]] = cut[sure]
         return probs
 
     def _digits(self, probs: np.ndarray, candidates: list[segment.Candidate]) -> list[Digit]:

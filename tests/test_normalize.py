@@ -157,3 +157,18 @@ def test_other_looks_shift_and_scale_each_input_look_by_look():
     assert right[10:18, 13:17].min() == 255 and right[:, 12].max() == 0
     smaller, larger = looks[2 * 2 + 1], looks[3 * 2 + 1]  # the second input, 10 % smaller and larger
     assert (smaller > 127).sum() < (batch[1] > 127).sum() < (larger > 127).sum()
+
+
+def test_cut_halo_keeps_a_blurred_strokes_core_and_drops_its_soft_edge():
+    from edge.normalize import cut_halo
+
+    sharp = np.zeros((28, 28), np.uint8)
+    sharp[4:24, 13:15] = 255
+    blurred = cv2.GaussianBlur(sharp, (0, 0), 2.0)
+    blurred = (blurred * (255.0 / blurred.max())).astype(np.uint8)  # as `to_mnist` gives it: peak 255
+    cut = cut_halo(np.stack([blurred, sharp]), floor=0.4)
+    assert cut.dtype == np.uint8 and cut.max() == 255
+    assert (cut[0] > 0).sum() < 0.6 * (blurred > 0).sum()  # the halo goes...
+    assert (cut[0] > 0).sum() >= (sharp > 0).sum() // 2 and cut[0, 14, 13:15].min() > 200  # ...the core stays
+    assert np.array_equal(cut[1], sharp)  # a crisp stroke has no halo to lose
+    assert (cut[0][blurred < 0.4 * 255] == 0).all()
