@@ -38,6 +38,9 @@ SUITES: dict[str, Suite] = {
         Suite("sheet", digits=(30, 70), layout="sheet", camera="phone", sizes=((3264, 2448), (4000, 3000)),
               pens=((0.015, 0.03),), inks=("black", "blue")),
         Suite("blur", heights=(28, 180), camera="heavy", sizes=((640, 480), (1280, 720))),
+        # the same cameras over a thin pen: blurred, its stroke is a faint core in a wide soft halo
+        Suite("thinblur", heights=(28, 140), camera="heavy", sizes=((640, 480), (1280, 720)), pens=((0.03, 0.07),),
+              inks=("black", "blue")),
         Suite("pencil", layout="notebook", camera="shadow", paper="ruled", sizes=((640, 480), (1280, 720)),
               pens=((0.05, 0.1),), inks=("faint pencil",)),
         Suite("marks", digits=(3, 8), heights=(24, 100), marks=(3, 8), layout="tokens", camera="mild",

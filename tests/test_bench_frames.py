@@ -231,3 +231,9 @@ def test_dot_grid_paper_is_a_lattice_of_grey_dots_under_the_digits(digits):
     count, _, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
     sides = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
     assert count > 100 and np.median(sides) <= 8 * frame.image.shape[0] / 480  # many small dots besides the digits
+
+
+def test_thinblur_is_the_blur_suites_camera_over_a_thin_pen(digits):
+    frame = make_frame(digits, "thinblur", 0, seed=9)
+    assert SUITES["thinblur"].camera == SUITES["blur"].camera == "heavy"
+    assert frame.digits and all(0.03 <= t.pen / t.box[3] <= 0.08 for t in frame.digits)  # the pen, not MNIST's strokes
