@@ -18,7 +18,8 @@ SUITE_NOTES = {
     "sheet": "8-12 MP phone photos of a sheet of 30-70 digits in rows, thin pen (1.5-3 % of the height), "
              "some digits close together",
     "blur": "motion blur 5-11 px and/or defocus radius 1.2-3 px, strong noise, JPEG 40-80 (640x480, 1280x720)",
-    "thinblur": "as blur, digits 28-140 px written with a thin pen (3-7 % of their height): a faint core in a soft halo",
+    "thinblur": "as blur, digits 28-140 px written with a thin pen (3-7 % of their height): a faint core in a "
+                "soft halo",
     "pencil": "faint grainy pencil on ruled notebook paper, digits standing on and crossing the rules, "
               "under a dark shadow band",
     "marks": "rows of digits beside hand-drawn letters, crosses, plus and minus signs, scribbles, dots, strokes",

@@ -186,9 +186,10 @@ class Reader:
         hazy = hazy if p.halo_look else hazy[:0]
         if not len(doubt) and not len(hazy):
             return probs
-        more = self.classifier.predict(np.concatenate([other_looks(batch[doubt]), cut_halo(batch[hazy], p.halo_floor)]))
-        looks, cut = more[: len(LOOKS) * len(doubt)], more[len(LOOKS) * len(doubt) :]
-        probs[doubt] = (probs[doubt] + looks.reshape(len(LOOKS), *probs[doubt].shape).sum(axis=0)) / (1 + len(LOOKS))
+        framed = other_looks(batch[doubt])
+        more = self.classifier.predict(np.concatenate([framed, cut_halo(batch[hazy], p.halo_floor)]))
+        looks, cut = more[: len(framed)].reshape(len(LOOKS), *probs[doubt].shape), more[len(framed) :]
+        probs[doubt] = (probs[doubt] + looks.sum(axis=0)) / (1 + len(LOOKS))
         sure = (cut.max(axis=1) >= p.halo_look) & (cut.argmax(axis=1) != reject)
         probs[hazy[sure]] = cut[sure]
         return probs
