@@ -86,14 +86,20 @@ def test_all_crops_go_through_one_predict_and_the_doubted_through_one_more(class
 
 
 class SecondThoughts(CountingClassifier):
-    """Unsure of every crop at first (a 3 at 0.4), sure of it under every other framing."""
+    """Gives every crop the label `first` (an index into the labels) at probability `p_first` on the first call,
+    and `then` at `p_then` on every later call (the second look): the rest of the probability spread evenly."""
+
+    def __init__(self, classifier: Classifier, first: int = 3, p_first: float = 0.4, then: int = 3,
+                 p_then: float = 0.9):
+        super().__init__(classifier)
+        self.first, self.p_first, self.then, self.p_then = first, p_first, then, p_then
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
         self.calls += 1
         n = len(self._classifier.labels)
-        sure = 0.9 if self.calls > 1 else 0.4
+        label, sure = (self.then, self.p_then) if self.calls > 1 else (self.first, self.p_first)
         row = np.full(n, (1 - sure) / (n - 1))
-        row[3] = sure
+        row[label] = sure
         return np.tile(row, (len(batch), 1)).astype(np.float32)
 
 
@@ -105,21 +111,6 @@ def test_a_doubted_crop_is_read_again_under_other_framings(classifier, sample):
     assert all(abs(d.confidence - (0.4 + 4 * 0.9) / 5) < 1e-6 for d in digits)  # the five framings averaged
 
 
-class SharpEyed(CountingClassifier):
-    """Puts every crop in *not a digit* at first, with probability `reject` (0.95: too sure for other
-    framings), and reads a 3 at 0.96 in it when it reads it again."""
-
-    def __init__(self, classifier: Classifier, reject: float = 0.95):
-        super().__init__(classifier)
-        self.reject = reject
-
-    def predict(self, batch: np.ndarray) -> np.ndarray:
-        self.calls += 1
-        row = np.full(len(self._classifier.labels), 0.001)
-        row[3 if self.calls > 1 else self._classifier.reject_index] = 0.96 if self.calls > 1 else self.reject
-        return np.tile(row, (len(batch), 1)).astype(np.float32)
-
-
 def test_a_rejected_crop_is_read_again_with_the_halo_of_its_strokes_cut_away(classifier):
     """A defocused camera spreads a thin pen into a soft halo the model takes for a blurred mark: the crops it
     rejects are read once more with the halo cut (`normalize.cut_halo`), in one more call, and taken when read
@@ -127,13 +118,19 @@ def test_a_rejected_crop_is_read_again_with_the_halo_of_its_strokes_cut_away(cla
     frame = np.full((240, 320, 3), 230, np.uint8)
     cv2.putText(frame, "38", (110, 140), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (40, 40, 40), 2, cv2.LINE_AA)
     frame = cv2.GaussianBlur(frame, (0, 0), 2.0)
-    eyed = SharpEyed(classifier)
+    reject = classifier.reject_index
+
+    def sharp_eyed(p_reject: float = 0.95) -> SecondThoughts:
+        """Sure at first that every crop is no digit (0.95: too sure for other framings), a 3 at 0.96 again."""
+        return SecondThoughts(classifier, first=reject, p_first=p_reject, then=3, p_then=0.96)
+
+    eyed = sharp_eyed()
     digits = Reader(eyed).read(frame).digits
     assert eyed.calls == 2 and len(digits) == 2
     assert all(d.label == 3 and d.confidence == pytest.approx(0.96) for d in digits)
-    certain = SharpEyed(classifier, reject=0.995)
+    certain = sharp_eyed(0.995)
     assert Reader(certain).read(frame).digits == [] and certain.calls == 1
-    assert Reader(SharpEyed(classifier), ReadParams(halo_look=0)).read(frame).digits == []
+    assert Reader(sharp_eyed(), ReadParams(halo_look=0)).read(frame).digits == []
 
 
 def test_reject_class_and_low_confidence_are_dropped(classifier, sample):
