@@ -47,8 +47,11 @@ setup: $(VENV)/.all         ## everything: training, conversion, tests
 train: $(VENV)/.all
 	$(PY) -m train $(MNIST_ARG) --out models
 
+# the blur fine-tune first (int8 only: the reader's second opinion), then the model that names it in its sidecars
 convert: $(VENV)/.all
-	$(PY) -m convert --model models/digits.keras $(MNIST_ARG) --out models --int8-out edge/models
+	$(PY) -m convert --model models/digits_blur.keras $(MNIST_ARG) --out models/blur --int8-out edge/models --variants int8
+	$(PY) -m convert --model models/digits.keras $(MNIST_ARG) --out models --int8-out edge/models \
+		--second-opinion edge/models/digits_blur_int8.tflite
 
 run: $(VENV)/.edge
 	$(PY) -m edge run --source $(SOURCE) --model $(MODEL)

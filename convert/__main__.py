@@ -29,6 +29,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--int8-out", type=Path, default=None,
                         help="folder for the int8 model and its sidecar instead (make convert: edge/models, "
                              "the default model the package ships; default: --out)")
+    parser.add_argument("--second-opinion", type=Path, default=None,
+                        help="a converted .tflite the sidecars name as the reader's second opinion on crops it would "
+                             "drop (make convert: the blur fine-tune, edge/models/digits_blur_int8.tflite)")
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--representative", type=positive, default=QuantizeParams.representative,
                         help="calibration images for the int8 model")
@@ -45,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         results = run(args.model, args.data, args.out, tuple(args.variants),
                       QuantizeParams(representative=args.representative, seed=args.seed),
                       EvalParams(runs=args.runs, threads=args.threads), progress=not args.quiet,
-                      int8_out=args.int8_out)
+                      int8_out=args.int8_out, second_opinion=args.second_opinion)
     except ConvertError as error:
         print(f"convert: error: {error}", file=sys.stderr)
         return 1

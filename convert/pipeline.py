@@ -21,9 +21,10 @@ def log_stderr(message: str) -> None:
 
 
 def write_variants(model, source, out_dir: Path, variants: tuple[str, ...], representative,
-                   int8_dir: Path | None = None) -> list[Path]:
+                   int8_dir: Path | None = None, second_opinion: Path | None = None) -> list[Path]:
     """Convert and write `<stem>_<variant>.tflite` plus its sidecar for each variant; the int8 pair goes to
-    `int8_dir` when given (make convert: edge/models, where the package ships the runner's default)."""
+    `int8_dir` when given (make convert: edge/models, where the package ships the runner's default). Each
+    sidecar names `second_opinion` (a converted model) by its path from that sidecar's folder."""
     try:
         converted = convert(model, variants, representative)
     except Exception as error:  # the converter's own failures (unsupported ops, calibration); its log is shown
@@ -33,7 +34,10 @@ def write_variants(model, source, out_dir: Path, variants: tuple[str, ...], repr
         folder = int8_dir if variant == "int8" and int8_dir is not None else out_dir
         path = folder / f"{source.path.stem}_{variant}.tflite"
         path.write_bytes(content)
-        write_sidecar(path, describe(path, variant, source))
+        metadata = describe(path, variant, source)
+        if second_opinion is not None:
+            metadata["second_opinion"] = os.path.relpath(second_opinion, folder)
+        write_sidecar(path, metadata)
         paths.append(path)
     return paths
 
@@ -60,13 +64,18 @@ def context(source, data: Path | None, images: int, quantize: QuantizeParams, ev
 
 def run(model_path: Path, data_path: Path | None, out_dir: Path, variants: tuple[str, ...] = VARIANTS,
         quantize: QuantizeParams = QuantizeParams(), evaluation: EvalParams = EvalParams(),
-        progress: bool = True, log: Callable[[str], None] = log_stderr, int8_out: Path | None = None) -> list[Result]:
+        progress: bool = True, log: Callable[[str], None] = log_stderr, int8_out: Path | None = None,
+        second_opinion: Path | None = None) -> list[Result]:
     """Convert the Keras model at `model_path` into `out_dir` (the int8 pair into `int8_out` when given),
-    evaluate every variant and write the report into `out_dir`."""
+    evaluate every variant and write the report into `out_dir`. `second_opinion`: a converted model (with its
+    sidecar) every sidecar names as the reader's second opinion on crops it would drop."""
     model_path, out_dir = Path(model_path), Path(out_dir)
     int8_out = Path(int8_out) if int8_out is not None else None
     data_path = Path(data_path) if data_path is not None else None
     check_paths(model_path, data_path)
+    if second_opinion is not None and not (Path(second_opinion).is_file()
+                                           and Path(second_opinion).with_suffix(".json").is_file()):
+        raise ConvertError(f"{second_opinion}: no converted model with its .json sidecar (convert it first)")
     model = load_keras_model(model_path)
     source = read_source(model_path, model)
     x_train, _, x_test, y_test = load_data(data_path)
@@ -81,7 +90,7 @@ def run(model_path: Path, data_path: Path | None, out_dir: Path, variants: tuple
         log(f"making {quantize.representative} augmented calibration images")
         representative = representative_images(x_train, quantize)
     log(f"converting: {', '.join(variants)}")
-    paths = write_variants(model, source, out_dir, variants, representative, int8_out)
+    paths = write_variants(model, source, out_dir, variants, representative, int8_out, second_opinion)
     log(f"normalizing {len(x_test)} test digits")
     test = to_mnist_batch(x_test, source.normalize)
     results = [evaluate(path, test, y_test, evaluation, progress) for path in paths]

@@ -127,10 +127,11 @@ class Classifier:
     The batch runs on interpreters allocated once for the sizes in `batch_sizes` (see `chunks`): no
     interpreter is resized when the number of crops changes from frame to frame, and their memory stays
     bounded however many crops come. Thread-safe: the web server and the live loop may share one instance.
+    With `second_opinion` (the default), the model its sidecar names as its second opinion is loaded beside it.
     """
 
     def __init__(self, model_path: str | os.PathLike | None = None, threads: int = 1,
-                 batch_sizes: tuple[int, ...] = BATCH_SIZES):
+                 batch_sizes: tuple[int, ...] = BATCH_SIZES, second_opinion: bool = True):
         self.model_path = Path(model_path) if model_path else default_model_path()
         if not batch_sizes or min(batch_sizes) < 1:
             raise ValueError(f"batch sizes must be positive, got {batch_sizes}")
@@ -161,6 +162,20 @@ class Classifier:
         self._out_scale = np.float32(scale) if scale and np.issubdtype(self._output["dtype"], np.integer) else None
         self._out_zero_point = np.float32(zero_point)
         self._lock = threading.Lock()
+        self.second_opinion = self._second_opinion() if second_opinion else None
+
+    def _second_opinion(self) -> Classifier | None:
+        """The model the sidecar names as `second_opinion` (a path relative to it), with the same labels: a model
+        fine-tuned on camera blur that the reader asks about crops it would drop (`ReadParams.blur_look`). Its
+        few crops a frame run in batches of 1 and 4 only, to keep its memory small."""
+        name = self.metadata.get("second_opinion")
+        if not name:
+            return None
+        other = Classifier(self.model_path.parent / name, self.threads, (1, 4), second_opinion=False)
+        if other.labels != self.labels or other.reject_index != self.reject_index:
+            raise ModelError(f"{other.model_path}: its labels differ from {self.model_path.name}'s, "
+                             "so it cannot be its second opinion")
+        return other
 
     @property
     def interpreter_name(self) -> str:

@@ -42,6 +42,12 @@ class ReadParams:
     halo_look: float = 0.95
     halo_floor: float = 0.4
     halo_doubt: float = 0.99
+    # ...and what is still about to be dropped (below `halo_doubt`) is read by the model's *second opinion*, a
+    # model fine-tuned on camera blur (`Classifier.second_opinion`, named in the model's sidecar), and taken when
+    # that reads a digit at `blur_look` or more (0 = never). The blur-trained model alone reads more defocused
+    # digits but misreads more letters and marks; asked only here, it costs no suite a false read
+    # (docs/training.md, "camera blur as a second opinion")
+    blur_look: float = 0.9
     # a *tentative* cut (`segment.Candidate.tentative`: two touching digits of different heights, or one digit
     # with a long arm) keeps its uncut group when that group is a sure digit reading at least this share of its
     # weaker part's confidence; a firm cut keeps it only when it reads more surely than that part
@@ -171,7 +177,8 @@ class Reader:
     def _second_look(self, batch: np.ndarray) -> np.ndarray:
         """The model's probabilities for a batch, with a second look at the crops it would drop without being
         sure: under other framings (`ReadParams.second_look`), averaged, and with the halo of a blurred stroke
-        cut away (`halo_look`), taken when sure. All of it in one more `predict` call."""
+        cut away (`halo_look`), taken when sure: all of that in one more `predict` call; then what is still
+        dropped by the blur-trained second opinion (`blur_look`), when the classifier has one."""
         probs = self.classifier.predict(batch)
         reject, p = self.classifier.reject_index, self.params
         if not len(probs) or not p.second_look:
@@ -192,6 +199,15 @@ class Reader:
         probs[doubt] = (probs[doubt] + looks.sum(axis=0)) / (1 + len(LOOKS))
         sure = (cut.max(axis=1) >= p.halo_look) & (cut.argmax(axis=1) != reject)
         probs[hazy[sure]] = cut[sure]
+        other = getattr(self.classifier, "second_opinion", None)
+        if other is not None and p.blur_look and reject is not None:
+            digit = np.delete(probs, reject, axis=1).max(axis=1)
+            left = np.flatnonzero(np.where(probs[:, reject] > digit, probs[:, reject] < p.halo_doubt,
+                                           digit < p.min_confidence))
+            if len(left):
+                blurred = other.predict(batch[left])
+                sure = (blurred.max(axis=1) >= p.blur_look) & (blurred.argmax(axis=1) != reject)
+                probs[left[sure]] = blurred[sure]
         return probs
 
     def _digits(self, probs: np.ndarray, candidates: list[segment.Candidate]) -> list[Digit]:

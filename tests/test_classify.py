@@ -27,11 +27,17 @@ def default_model() -> Path:
 
 
 def copy_model(tmp_path: Path, sidecar: dict | None = None) -> Path:
-    """The default model copied to tmp_path, optionally with an edited sidecar."""
+    """The default model copied to tmp_path (with the second opinion its sidecar names), optionally with an
+    edited sidecar."""
     source = default_model()
     target = tmp_path / source.name
     shutil.copy(source, target)
     metadata = json.loads(source.with_suffix(".json").read_text())
+    if metadata.get("second_opinion"):
+        other = source.parent / metadata["second_opinion"]
+        for path in (other, other.with_suffix(".json")):
+            shutil.copy(path, tmp_path / path.name)
+        metadata["second_opinion"] = other.name
     target.with_suffix(".json").write_text(json.dumps({**metadata, **(sidecar or {})}))
     return target
 
@@ -144,6 +150,37 @@ def test_black_on_white_polarity_inverts_crops(tmp_path, classifier, digits):
     metadata = json.loads(classifier.model_path.with_suffix(".json").read_text())
     inverted = Classifier(copy_model(tmp_path, {"input": {**metadata["input"], "polarity": "black_on_white"}}))
     np.testing.assert_array_equal(inverted.predict(255 - images[:8]), classifier.predict(images[:8]))
+
+
+def test_the_shipped_model_brings_its_blur_trained_second_opinion(classifier, digits):
+    """The sidecar names a second model (fine-tuned on camera blur) that the reader asks about crops it would
+    drop; it reads the same labels, and MNIST nearly as well."""
+    other = classifier.second_opinion
+    assert other is not None and other.model_path != classifier.model_path and other.second_opinion is None
+    assert other.labels == classifier.labels and other.reject_index == classifier.reject_index
+    images, labels = digits
+    assert (other.predict(images[:200]).argmax(axis=1) == labels[:200]).mean() > 0.97
+    assert Classifier(classifier.model_path, second_opinion=False).second_opinion is None
+
+
+def test_a_sidecar_without_a_second_opinion_loads_one_model(tmp_path):
+    model = copy_model(tmp_path)
+    metadata = json.loads(model.with_suffix(".json").read_text())
+    model.with_suffix(".json").write_text(json.dumps({k: v for k, v in metadata.items() if k != "second_opinion"}))
+    assert Classifier(model).second_opinion is None
+
+
+def test_a_missing_or_mismatched_second_opinion_is_a_model_error(tmp_path):
+    with pytest.raises(ModelError, match="model not found"):
+        Classifier(copy_model(tmp_path, {"second_opinion": "gone.tflite"}))
+    model = copy_model(tmp_path)
+    other = tmp_path / json.loads(model.with_suffix(".json").read_text())["second_opinion"]
+    metadata = json.loads(other.with_suffix(".json").read_text())
+    turned = {"labels": metadata["labels"][-1:] + metadata["labels"][:-1], "reject_index": 0}  # valid, but not the same
+    other.with_suffix(".json").write_text(json.dumps({**metadata, **turned}))
+    with pytest.raises(ModelError, match="labels differ") as error:
+        Classifier(model)
+    assert "\n" not in str(error.value)
 
 
 def test_missing_model(tmp_path):

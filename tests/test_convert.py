@@ -150,6 +150,28 @@ def one_error_line(argv: list[str], capfd) -> str:
     return err
 
 
+def test_every_sidecar_names_the_second_opinion_by_its_path_from_there(converted, keras_path, tmp_path):
+    """make convert converts the blur fine-tune first and names it in the main model's sidecars; the runner
+    then loads both."""
+    out, _ = converted
+    other = out / "package" / "digits_int8.tflite"
+    run(keras_path, SAMPLE, tmp_path, variants=("float32", "int8"), quantize=QuantizeParams(representative=50),
+        evaluation=EvalParams(warmup=1, runs=1), progress=False, log=lambda message: None,
+        int8_out=out / "package" / "again", second_opinion=other)
+    named = read_sidecar(tmp_path / "digits_float32.tflite")["second_opinion"]
+    assert not Path(named).is_absolute() and (tmp_path / named).resolve() == other.resolve()
+    again = out / "package" / "again" / "digits_int8.tflite"
+    assert read_sidecar(again)["second_opinion"] == str(Path("..") / "digits_int8.tflite")
+    assert Classifier(again).second_opinion.model_path.resolve() == other.resolve()
+
+
+def test_a_missing_second_opinion_is_refused_before_converting(tmp_path, keras_path, capfd):
+    error = one_error_line(["--model", str(keras_path), "--out", str(tmp_path), "--second-opinion",
+                            str(tmp_path / "blur.tflite")], capfd)
+    assert "blur.tflite: no converted model with its .json sidecar" in error
+    assert not list(tmp_path.glob("*.tflite"))
+
+
 def test_missing_model(tmp_path, capfd):
     assert "no such Keras model" in one_error_line(["--model", str(tmp_path / "nope.keras"), "--out", str(tmp_path)], capfd)
 

@@ -20,10 +20,12 @@ TRUTH = json.loads(SAMPLE.with_suffix(".json").read_text())["numbers"]
 class CountingClassifier:
     """The real classifier, counting predict calls and optionally replacing its answers."""
 
-    def __init__(self, classifier: Classifier, answer: np.ndarray | None = None):
+    def __init__(self, classifier: Classifier, answer: np.ndarray | None = None,
+                 second_opinion: CountingClassifier | None = None):
         self._classifier = classifier
         self.answer = answer
         self.calls = 0
+        self.second_opinion = second_opinion  # not the real one: these answers are the whole story
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
         self.calls += 1
@@ -131,6 +133,33 @@ def test_a_rejected_crop_is_read_again_with_the_halo_of_its_strokes_cut_away(cla
     certain = sharp_eyed(0.995)
     assert Reader(certain).read(frame).digits == [] and certain.calls == 1
     assert Reader(sharp_eyed(), ReadParams(halo_look=0)).read(frame).digits == []
+
+
+def test_what_is_still_dropped_is_read_by_the_classifiers_blur_trained_second_opinion(classifier, sample):
+    """Crops the model rejects (not all but certainly) after every other look go to its second opinion in one
+    call, and are taken when it reads a digit at `blur_look`; a surer reject, an unsure second opinion or
+    `blur_look` 0 leave them dropped."""
+    n, reject = len(classifier.labels), classifier.reject_index
+
+    def answer(label: int, p: float) -> np.ndarray:
+        row = np.full(n, (1 - p) / (n - 1))
+        row[label] = p
+        return row
+
+    def rejecting(p_reject: float = 0.95, p_three: float = 0.92) -> CountingClassifier:
+        return CountingClassifier(classifier, answer(reject, p_reject),
+                                  CountingClassifier(classifier, answer(3, p_three)))
+
+    model = rejecting()
+    digits = Reader(model).read(sample).digits
+    assert model.second_opinion.calls == 1 and digits
+    assert all(d.label == 3 and d.confidence == pytest.approx(0.92) for d in digits)
+    for model, params in ((rejecting(), ReadParams(blur_look=0)), (rejecting(p_three=0.85), ReadParams()),
+                          (rejecting(p_reject=0.995), ReadParams())):
+        assert Reader(model, params).read(sample).digits == []
+    model = rejecting(p_reject=0.995)
+    Reader(model).read(sample)
+    assert model.second_opinion.calls == 0
 
 
 def test_reject_class_and_low_confidence_are_dropped(classifier, sample):
