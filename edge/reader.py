@@ -46,7 +46,7 @@ class ReadParams:
     # model fine-tuned on camera blur (`Classifier.second_opinion`, named in the model's sidecar), and taken when
     # that reads a digit at `blur_look` or more (0 = never). The blur-trained model alone reads more defocused
     # digits but misreads more letters and marks; asked only here, it costs no suite a false read
-    # (docs/training.md, "camera blur as a second opinion")
+    # (docs/segmentation.md, "The second opinion"). `second_look` 0 turns this off too
     blur_look: float = 0.9
     # a *tentative* cut (`segment.Candidate.tentative`: two touching digits of different heights, or one digit
     # with a long arm) keeps its uncut group when that group is a sure digit reading at least this share of its
