@@ -213,7 +213,10 @@ class TesseractParams:
     scale: int = 3  # crops are enlarged this much (Tesseract likes glyphs ~30+ px tall)...
     pad: int = 24  # ...and given this much white border, pixels
     psm: int = 10  # page segmentation mode: a single character
+    # one run reads every crop of a frame; it may take this long for each crop, and 60 s at least (a 12 MP
+    # sheet's few hundred crops took over 60 s on a busy 2-core machine, 2026-12-07)
     timeout_s: float = 60.0
+    crop_timeout_s: float = 1.0
 
 
 class Tesseract(Baseline):
@@ -251,7 +254,7 @@ class Tesseract(Baseline):
             listing.write_text("\n".join(names) + "\n")
             out = subprocess.run(
                 [self.binary, str(listing), "stdout", "--psm", str(p.psm), "-c", "tessedit_char_whitelist=0123456789"],
-                capture_output=True, text=True, timeout=p.timeout_s, check=False,
+                capture_output=True, text=True, timeout=max(p.timeout_s, p.crop_timeout_s * len(batch)), check=False,
             )
         pages = out.stdout.split("\f")
         labels = np.full(len(batch), -1)
