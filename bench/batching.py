@@ -53,7 +53,7 @@ def resizing(model: str, threads: int) -> Callable[[np.ndarray], None]:
 def ways(model: str, threads: int) -> dict[str, Callable[[np.ndarray], object]]:
     """Name -> a function classifying one frame's crops."""
     def buckets(sizes: tuple[int, ...]) -> Callable[[np.ndarray], object]:
-        return Classifier(model, threads, batch_sizes=sizes).predict
+        return Classifier(model, threads, batch_sizes=sizes, second_opinion=False).predict
 
     return {
         "resize on every change (before)": resizing(model, threads),
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     except ModelError as error:
         print(f"batching: {error}", file=sys.stderr)
         return 1
-    interpreter = Classifier(model, args.threads, batch_sizes=(1,)).interpreter_name
+    interpreter = Classifier(model, args.threads, batch_sizes=(1,), second_opinion=False).interpreter_name
     command = command_line("bench.batching", argv)
     print(markdown(results, f"`{command}` — {interpreter}, NumPy {np.__version__}, {args.threads} thread(s), "
                             f"median (min–max) of {params.rounds} rounds of {params.frames} frames; load average "

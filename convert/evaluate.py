@@ -69,7 +69,7 @@ def timings_ms(classifier: Classifier, batch: np.ndarray, params: EvalParams) ->
 def evaluate(model_path: Path, images: np.ndarray, labels: np.ndarray, params: EvalParams = EvalParams(),
              progress: bool = True) -> Result:
     """Accuracy, size and latency of the .tflite at `model_path` on (N, 28, 28) uint8 normalized `images`."""
-    classifier = Classifier(model_path, threads=params.threads)
+    classifier = Classifier(model_path, threads=params.threads, second_opinion=False)
     predicted = np.empty(len(images), np.int64)
     with tqdm(total=len(images), desc=f"{classifier.variant:>8}", unit="img", disable=not progress) as bar:
         for start in range(0, len(images), params.chunk):

@@ -165,6 +165,20 @@ def with_wholes(candidates: list[segment.Candidate]) -> list[segment.Candidate]:
     return candidates + list(wholes.values())
 
 
+def dropping(probs: np.ndarray, reject: int | None, min_confidence: float, doubt: float) -> np.ndarray:
+    """Indices of the crops the reader would drop without being sure: put in "not a digit" below `doubt`, or read
+    as a digit below `min_confidence` (a classifier without "not a digit" doubts only its unsure digits)."""
+    if reject is None:
+        return np.flatnonzero(probs.max(axis=1) < min_confidence)
+    digit = np.delete(probs, reject, axis=1).max(axis=1)
+    return np.flatnonzero(np.where(probs[:, reject] > digit, probs[:, reject] < doubt, digit < min_confidence))
+
+
+def sure_digits(probs: np.ndarray, reject: int | None, at: float) -> np.ndarray:
+    """Mask of the rows read as a digit (not "not a digit") with probability `at` or more."""
+    return (probs.max(axis=1) >= at) & (probs.argmax(axis=1) != reject)
+
+
 class Reader:
     """Frame in, `Reading` out. One Classifier may be shared by several Readers (it is thread-safe)."""
 
@@ -183,30 +197,22 @@ class Reader:
         reject, p = self.classifier.reject_index, self.params
         if not len(probs) or not p.second_look:
             return probs
-        if reject is None:  # a classifier without "not a digit" doubts only its unsure digits
-            doubt = hazy = np.flatnonzero(probs.max(axis=1) < p.min_confidence)
-        else:
-            digit = np.delete(probs, reject, axis=1).max(axis=1)
-            rejected, unsure = probs[:, reject] > digit, digit < p.min_confidence
-            doubt = np.flatnonzero(np.where(rejected, probs[:, reject] < p.second_look, unsure))
-            hazy = np.flatnonzero(np.where(rejected, probs[:, reject] < p.halo_doubt, unsure))
-        hazy = hazy if p.halo_look else hazy[:0]
+        doubt = dropping(probs, reject, p.min_confidence, p.second_look)
+        hazy = dropping(probs, reject, p.min_confidence, p.halo_doubt) if p.halo_look else doubt[:0]
         if not len(doubt) and not len(hazy):
             return probs
         framed = other_looks(batch[doubt])
         more = self.classifier.predict(np.concatenate([framed, cut_halo(batch[hazy], p.halo_floor)]))
         looks, cut = more[: len(framed)].reshape(len(LOOKS), *probs[doubt].shape), more[len(framed) :]
         probs[doubt] = (probs[doubt] + looks.sum(axis=0)) / (1 + len(LOOKS))
-        sure = (cut.max(axis=1) >= p.halo_look) & (cut.argmax(axis=1) != reject)
+        sure = sure_digits(cut, reject, p.halo_look)
         probs[hazy[sure]] = cut[sure]
         other = getattr(self.classifier, "second_opinion", None)
         if other is not None and p.blur_look and reject is not None:
-            digit = np.delete(probs, reject, axis=1).max(axis=1)
-            left = np.flatnonzero(np.where(probs[:, reject] > digit, probs[:, reject] < p.halo_doubt,
-                                           digit < p.min_confidence))
+            left = dropping(probs, reject, p.min_confidence, p.halo_doubt)
             if len(left):
                 blurred = other.predict(batch[left])
-                sure = (blurred.max(axis=1) >= p.blur_look) & (blurred.argmax(axis=1) != reject)
+                sure = sure_digits(blurred, reject, p.blur_look)
                 probs[left[sure]] = blurred[sure]
         return probs
 
