@@ -43,9 +43,9 @@ class ContextParams:
     # `height` of the taller, are letters of one word when they stand closer than `gap` of the taller's height
     line_overlap: float = 0.5
     # a word printed by hand, letter by letter, spaces its letters up to this far apart (of the taller's
-    # height): a digit with no digit this close, beside a run of letters so spaced, is a letter too...
+    # height): a digit with no digit this close, chained to letters so spaced (on one side or both), is a letter
     letter_gap: float = 0.4
-    word_letters: int = 3  # ...in a run of this many letters or more (two signs or marks beside a digit are no word)
+    word_letters: int = 3  # ...in a word of this many letters or more (two signs or marks beside a digit are no word)
     letter_width: float = 0.25  # narrower crops and pieces are no letters: a dotted or ruled line cut into pieces
     letter_fill: float = 0.08  # uncropped ink filling less of its box is a long line or a loop, no word
     free_overlap: float = 0.25  # uncropped ink with more of its box inside crops runs through them, no word
@@ -212,14 +212,15 @@ def words_of_letters(digit_boxes: list[Box], other_boxes: list[Box], pieces: np.
 def _spaced_letter(near: np.ndarray, n: int, params: ContextParams) -> np.ndarray:
     """Per digit (the first `n` symbols of `near`, the neighbours within `letter_gap`; letters after): a
     look-alike inside a word printed letter by letter. No other digit stands within `letter_gap` of it on its
-    line (the digits of a number stand close), and beside it stands a run of at least `word_letters` letters,
-    each within `letter_gap` of the next: a word goes on there. Narrow letters count here (an "l" or an "i" of
-    the word): a ruled or dotted line's pieces are too short for letters."""
-    run = _runs(near[n:, n:])
-    wordy = np.zeros(len(near), bool)
-    wordy[n:] = np.bincount(run, minlength=len(run))[run] >= params.word_letters
+    line (the digits of a number stand close), and the letters spaced so from it and from each other, on
+    both sides of it together, are at least `word_letters`: the "o" of "most" as well as the "s" of "sky".
+    Narrow letters count here (an "l" or an "i" of the word): a ruled or dotted line's pieces are too short
+    for letters."""
+    run = _runs(near[n:, n:])  # the runs of letters; a digit chains the runs beside it into one word
+    size = np.bincount(run, minlength=len(run))
     alone = ~near[:n, :n].any(axis=1)  # no digit beside it
-    return alone & (near[:n] & wordy).any(axis=1)
+    return np.array([alone[d] and size[np.unique(run[near[d, n:]])].sum() >= params.word_letters
+                     for d in range(n)], bool)
 
 
 def lean(ink: np.ndarray) -> float:

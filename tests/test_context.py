@@ -222,6 +222,17 @@ def test_a_look_alike_in_a_word_printed_letter_by_letter_is_a_letter():
     assert words_of_letters([s], letters[:2], pieces(binary[:, :192]), ContextParams(word_letters=2)) == [True]
 
 
+def test_a_look_alike_with_letters_on_both_sides_is_a_letter():
+    binary = page()  # "mOst": an "o" read as 0, one letter before it and two after, 12 px apart
+    m = box_of(binary, 100, 30, 20, 30)
+    o = box_of(binary, 132, 30, 20, 30)
+    st = [box_of(binary, 164 + 32 * k, 30, 20, 30) for k in range(2)]
+    assert words_of_letters([o], [m] + st, pieces(binary)) == [True]
+    assert words_of_letters([o], [m] + st, pieces(binary), ContextParams(word_letters=4)) == [False]
+    # one letter on each side ("x0y") is no word yet
+    assert words_of_letters([o], [m, st[0]], pieces(binary[:, :196])) == [False]
+
+
 def test_a_number_printed_beside_a_word_keeps_its_digits():
     binary = page()
     number = [box_of(binary, 100, 20, 20, 40), box_of(binary, 124, 20, 20, 40)]  # "20" 4 px apart...
