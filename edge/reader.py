@@ -227,9 +227,7 @@ class Reader:
             return []
         best = probs.argmax(axis=1)
         confidence = probs[np.arange(len(probs)), best]
-        sure = confidence >= self.params.min_confidence
-        if self.classifier.reject_index is not None:
-            sure &= best != self.classifier.reject_index
+        sure = sure_digits(probs, self.classifier.reject_index, self.params.min_confidence)
         row = {id(c): i for i, c in enumerate(candidates)}
         parts_of: dict[int, list[int]] = {}  # id of an uncut group -> rows of its parts
         for i, c in enumerate(candidates):
