@@ -27,6 +27,9 @@ class Look:
     shadow_width: Range = (0.1, 0.3)  # band width, fraction of the frame diagonal
     vignette: Range | None = None  # light lost at the corners
     perspective: float = 0.0  # each corner moves up to this fraction of the frame size
+    # the page turned in the frame by this many degrees, either way (a phone held askew), and zoomed just enough
+    # that the page still fills the frame (its corners leave it; the suite's margin keeps the writing in)
+    tilt: Range | None = None
     blur: Range | None = None  # Gaussian sigma, pixels (a lens a little out of focus, demosaicing)
     motion: Range | None = None  # length of a straight motion-blur streak, pixels, in a random direction
     defocus: Range | None = None  # radius of the defocus disc, pixels
@@ -49,6 +52,9 @@ LOOKS: dict[str, Look] = {
     # a shaky or badly focused camera: motion blur and/or defocus, strong noise, heavy JPEG
     "heavy": Look(gradient=(0.65, 0.95), vignette=(0.05, 0.25), perspective=0.02, motion=(5.0, 11.0),
                   defocus=(1.2, 3.0), noise=(4.0, 9.0), jpeg=(40, 81)),
+    # a notebook page photographed askew: its rules slant across the frame (real photos, issue 33)
+    "askew": Look(gradient=(0.7, 0.95), vignette=(0.05, 0.25), perspective=0.02, tilt=(2.0, 8.0), blur=(0.3, 1.0),
+                  noise=(2.0, 5.0), jpeg=(60, 90)),
     # a page under a dark shadow band (a hand, a head, a lamp arm)
     "shadow": Look(gradient=(0.7, 0.95), shadow=(0.35, 0.6), shadow_width=(0.15, 0.4), vignette=(0.05, 0.25),
                    perspective=0.025, blur=(0.4, 1.0), noise=(2.0, 5.0), jpeg=(60, 90)),
@@ -94,6 +100,16 @@ def perspective(rng: np.random.Generator, amount: float, size: tuple[int, int]) 
     corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
     jitter = rng.uniform(-1, 1, (4, 2)) * amount * np.float32([width, height])
     return cv2.getPerspectiveTransform(corners, (corners + jitter).astype(np.float32))
+
+
+def turned(rng: np.random.Generator, span: Range, size: tuple[int, int]) -> np.ndarray:
+    """A rotation about the frame's centre by a drawn angle of either sign, zoomed so that the turned page still
+    covers the whole frame (as a 3x3 homography)."""
+    width, height = size
+    angle = draw(rng, span) * (1 if rng.random() < 0.5 else -1)
+    cos, sin = abs(np.cos(np.radians(angle))), abs(np.sin(np.radians(angle)))
+    zoom = max(cos + height / width * sin, cos + width / height * sin)
+    return np.vstack([cv2.getRotationMatrix2D((width / 2, height / 2), angle, zoom), [0, 0, 1]])
 
 
 def motion_kernel(length: float, angle: float) -> np.ndarray:
@@ -151,6 +167,10 @@ def camera(image: np.ndarray, rng: np.random.Generator, look: Look) -> tuple[np.
         image = image * lighting(rng, look, (width, height))[..., None]
     if look.perspective:
         h_matrix = perspective(rng, look.perspective, (width, height))
+    if look.tilt:
+        tilt = turned(rng, look.tilt, (width, height))
+        h_matrix = tilt if h_matrix is None else h_matrix @ tilt
+    if h_matrix is not None:
         image = cv2.warpPerspective(image, h_matrix, (width, height), flags=cv2.INTER_LINEAR,
                                     borderMode=cv2.BORDER_REPLICATE)
     if look.blur:

@@ -3,8 +3,9 @@
 The generated suites (`bench/frames.py`) degrade MNIST digits with the same code whose figures they report: a
 closed loop. Here the handwriting is real (`bench/realdev.py`'s upright images) and only the capture is made
 worse: shrunk to a webcam's 640 px or to 320 px, blurred, smeared by motion, noisy and JPEG-coded, half in
-shadow, enlarged. Boxes are scaled with the image. A reader that holds its clean figure here reads real writing
-through a poor camera; one that drops shows which kind of capture to teach the generator next.
+shadow, enlarged, or turned a few degrees in the frame (a phone held askew). Boxes follow the image. A reader
+that holds its clean figure here reads real writing through a poor camera; one that drops shows which kind of
+capture to teach the generator next.
 """
 from __future__ import annotations
 
@@ -33,17 +34,47 @@ class DegradeParams:
     shadow_edge: float = 30.0  # steepness of that edge (per image width)
     enlarge: float = 2.0  # a closer or higher-resolution camera...
     enlarge_max_side: int = 2500  # ...for images not already this large
+    askew: tuple[float, ...] = (3.0, -6.0)  # the page turned this many degrees (counter-clockwise) in the frame
 
 
 DEFAULT = DegradeParams()
-Degradation = Callable[[np.ndarray, DegradeParams], tuple[np.ndarray, float]]  # -> (image, box scale)
+# -> (image, 2x3 affine matrix from the stored image's pixels to the degraded image's)
+Degradation = Callable[[np.ndarray, DegradeParams], tuple[np.ndarray, np.ndarray]]
 
 
-def fit_side(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
-    """The image with its longer side `side` pixels, and the factor its boxes scale by."""
+def scaling(factor: float) -> np.ndarray:
+    return np.array([[factor, 0.0, 0.0], [0.0, factor, 0.0]])
+
+
+def move_boxes(digits: list, matrix: np.ndarray, shape: tuple[int, int]) -> list:
+    """Labelled boxes (label, (x, y, w, h)) carried by `matrix`: each centre moved, its size scaled; a digit
+    whose centre left the image (`shape`: height, width) is gone. A turn of a few degrees keeps a digit's box
+    size within a pixel or two, well inside the set's matching rule."""
+    scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+    moved = []
+    for label, (x, y, w, h) in digits:
+        cx, cy = matrix @ np.array([x + w / 2, y + h / 2, 1.0])
+        if 0 <= cx < shape[1] and 0 <= cy < shape[0]:
+            sw, sh = w * scale, h * scale
+            moved.append((label, (int(round(cx - sw / 2)), int(round(cy - sh / 2)), int(round(sw)), int(round(sh)))))
+    return moved
+
+
+def fit_side(image: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
+    """The image with its longer side `side` pixels, and the matrix its boxes move by."""
     factor = side / max(image.shape[:2])
     interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
-    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=interpolation), factor
+    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=interpolation), scaling(factor)
+
+
+def askew(image: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
+    """The page turned `degrees` counter-clockwise about the image's centre in a frame of the same size; the
+    corners it uncovers are the paper's colour (its median), not a smear of the edge."""
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    paper = tuple(int(v) for v in np.median(image.reshape(-1, image.shape[2] if image.ndim == 3 else 1), axis=0))
+    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                          borderValue=paper), matrix
 
 
 def motion_blur(image: np.ndarray, length: float) -> np.ndarray:
@@ -65,20 +96,24 @@ def half_shadow(image: np.ndarray, depth: float, edge: float) -> np.ndarray:
 
 
 def _webcam(f: Callable[[np.ndarray], np.ndarray]) -> Degradation:
-    def degrade(image: np.ndarray, p: DegradeParams) -> tuple[np.ndarray, float]:
-        small, factor = fit_side(image, p.webcam_side)
-        return f(small, p), factor
+    def degrade(image: np.ndarray, p: DegradeParams) -> tuple[np.ndarray, np.ndarray]:
+        small, matrix = fit_side(image, p.webcam_side)
+        return f(small, p), matrix
     return degrade
 
 
-def _enlarged(image: np.ndarray, p: DegradeParams) -> tuple[np.ndarray, float]:
+def _enlarged(image: np.ndarray, p: DegradeParams) -> tuple[np.ndarray, np.ndarray]:
     if max(image.shape[:2]) * p.enlarge > p.enlarge_max_side:
-        return image, 1.0
-    return cv2.resize(image, None, fx=p.enlarge, fy=p.enlarge, interpolation=cv2.INTER_CUBIC), p.enlarge
+        return image, scaling(1.0)
+    return cv2.resize(image, None, fx=p.enlarge, fy=p.enlarge, interpolation=cv2.INTER_CUBIC), scaling(p.enlarge)
+
+
+def _askew(which: int) -> Degradation:
+    return lambda image, p: askew(image, p.askew[which])
 
 
 DEGRADATIONS: dict[str, Degradation] = {
-    "as stored": lambda image, p: (image, 1.0),
+    "as stored": lambda image, p: (image, scaling(1.0)),
     "640 px": _webcam(lambda im, p: im),
     "640 px, defocus": _webcam(lambda im, p: cv2.GaussianBlur(im, (0, 0), p.defocus_sigma)),
     "640 px, motion": _webcam(lambda im, p: motion_blur(im, p.motion_length)),
@@ -86,6 +121,8 @@ DEGRADATIONS: dict[str, Degradation] = {
     "640 px, half in shadow": _webcam(lambda im, p: half_shadow(im, p.shadow_depth, p.shadow_edge)),
     "320 px": lambda image, p: fit_side(image, p.small_side),
     "enlarged x2": _enlarged,
+    "askew 3 deg": _askew(0),
+    "askew -6 deg": _askew(1),
 }
 
 
@@ -98,8 +135,8 @@ def read_degraded(images: list[RealImage], reader, p: DegradeParams = DEFAULT,
     for name in names:
         scores = []
         for image, stored in zip(upright, pixels):
-            frame, factor = DEGRADATIONS[name](stored, p)
-            truth = [(label, tuple(int(round(v * factor)) for v in box)) for label, box in image.digits]
+            frame, matrix = DEGRADATIONS[name](stored, p)
+            truth = move_boxes(list(image.digits), matrix, frame.shape[:2])
             reading = reader.read(frame)
             scores.append(score_frame(truth, [(d.label, tuple(d.box)) for d in reading.digits], params=MATCH))
         out[name] = summarize(scores)

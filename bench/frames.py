@@ -50,6 +50,10 @@ SUITES: dict[str, Suite] = {
         Suite("text", digits=(1, 3), heights=(16, 40), numbers=(1, 4), marks=(12, 40), layout="text", camera="mild",
               paper="ruled", pens=((0.06, 0.12),), line_pitch=(1.25, 1.6)),
         Suite("dotgrid", heights=(24, 110), camera="mild", paper="dots", sizes=((640, 480), (1280, 720))),
+        # a notebook with dark rules photographed 2-8 degrees askew (real photos: rules out of the line search's
+        # slack join the digits written on them)
+        Suite("askew", layout="notebook", camera="askew", paper="ruled", sizes=((640, 480), (1280, 720)),
+              pens=((0.06, 0.12),), margin=0.14, dark_rules=True),
         Suite("singles45", digits=(1, 1), heights=(40, 160), rotation=45.0, min_rotation=30.0, layout="single",
               camera="mild"),
     )
@@ -218,7 +222,12 @@ def clip_box(box: Box | None, p: FrameParams) -> Box | None:
 
 
 def frame_params(rng, suite: Suite, params: FrameParams) -> FrameParams:
-    """The parameters with this frame's size (drawn only when the suite lists several)."""
+    """The parameters with this frame's size (drawn only when the suite lists several), the suite's margin and
+    rules."""
+    if suite.margin:
+        params = replace(params, margin=suite.margin)
+    if suite.dark_rules:
+        params = replace(params, rule_colours=params.dark_rule_colours, rule_strength=params.dark_rule_strength)
     if not suite.sizes:
         return params
     width, height = suite.sizes[int(rng.integers(len(suite.sizes)))] if len(suite.sizes) > 1 else suite.sizes[0]

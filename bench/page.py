@@ -46,6 +46,10 @@ class FrameParams:
     rule_spacing: tuple[int, int] = (26, 40)  # pixels between rules
     rule_colours: tuple[tuple[int, int, int], ...] = ((215, 185, 160), (190, 190, 190), (200, 210, 170))  # BGR
     rule_strength: tuple[float, float] = (0.25, 0.6)  # coverage of the rule lines
+    # a suite's "dark_rules": rules printed as dark as a pen line, as on many real notebooks (realdev's ruled
+    # pages), where the light ones above barely clear the reader's ink threshold
+    dark_rule_colours: tuple[tuple[int, int, int], ...] = ((150, 110, 80), (120, 120, 120), (140, 150, 110))
+    dark_rule_strength: tuple[float, float] = (0.7, 1.0)
     grid_probability: float = 0.75  # "grid" paper (close-ups): squared on this share of the frames, plain otherwise
     grid_share: tuple[float, float] = (0.08, 0.2)  # squares' side, share of the frame height
     # "dots" paper (a bullet journal's dot grid): a dot every this many pixels along rows and columns, of this
@@ -96,6 +100,8 @@ class Suite:
     # tokens, words and text layouts: rows this many digit heights apart; close rows (a page of notes)
     # let one line's descenders touch the next line's ascenders
     line_pitch: tuple[float, float] = (1.5, 2.2)
+    margin: float = 0.0  # fraction of each side kept free of ink; 0: FrameParams.margin
+    dark_rules: bool = False  # ruled and squared paper printed dark (FrameParams.dark_rule_colours)
 
 
 

@@ -24,13 +24,20 @@ def odd(n: float) -> int:
     return max(1, int(n) // 2 * 2 + 1)
 
 
+def shrunk(binary: np.ndarray, scale: float, every: bool = False) -> np.ndarray:
+    """0/1 ink shrunk by `scale` (area average, rounded); `every`: a shrunk pixel is ink when any of its pixels
+    is (a levelled page: its 2-pixel rules lie across two shrunk rows, half of each, and would round away)."""
+    h, w = binary.shape
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = cv2.resize(binary * np.uint8(255) if every else binary, size, interpolation=cv2.INTER_AREA)
+    return (small > 0).astype(np.uint8)
+
+
 def remove_lines(binary: np.ndarray, unit: float, params: SegmentParams) -> tuple[np.ndarray, np.ndarray]:
     """Binary ink without long, thin, straight horizontal/vertical lines (strokes crossing them stay),
     and the removed line pixels (where a stroke may have been cut)."""
     h, w = binary.shape
-    small = cv2.resize(binary, (max(1, round(w * params.line_scale)), max(1, round(h * params.line_scale))),
-                       interpolation=cv2.INTER_AREA)
-    small = (small > 0).astype(np.uint8)
+    small = shrunk(binary, params.line_scale, every=params.levelled)
     sh, sw = small.shape
     run = odd(params.line_run * unit)
     thickest = max(2, round(params.line_width * unit) + 1)
@@ -65,6 +72,92 @@ def remove_lines(binary: np.ndarray, unit: float, params: SegmentParams) -> tupl
             if straight.any():
                 lines |= straight & ~wider_than_line(binary, straight, across, thickest, params)
     return binary & ~lines, lines
+
+
+def slant(binary: np.ndarray, unit: float, params: SegmentParams) -> float:
+    """Degrees (counter-clockwise) a page's rules are turned from level, or 0.0: level, within the line search's
+    slack, or no rule at all. Each run of thin ink across a column (row) of the shrunk ink votes once for the row
+    (column) it lies on when the frame is sheared by each slant; a rule gathers its whole length in one row at its
+    own slant, a row of digits only the flat strokes that happen to line up. The best of
+    whole `tilt_step`s is refined in quarter steps."""
+    small = shrunk(binary, params.line_scale)
+    thin = max(3, odd(params.line_width * unit * params.line_scale))  # as thick as a rule may be, shrunk
+    voters = []
+    for across, sign in (((1, 0), -1.0), ((0, 1), 1.0)):  # rows, then columns (`across`: the unit step across)
+        along, length = small.shape if across == (1, 0) else small.shape[::-1]
+        ink = thin_ink(small, across, thin)
+        ink[across[0] :, across[1] :] &= ~ink[: ink.shape[0] - across[0], : ink.shape[1] - across[1]]  # 1 vote a run
+        points = cv2.findNonZero(ink)
+        if points is None or len(points) < params.tilt_cover * (1 + (params.tilt_rules - 1) / 2) * length:
+            continue  # too little thin ink for a rule and the others `rules` asks for (most frames: cheap)
+        step = -(-len(points) // params.tilt_points)
+        points = points.reshape(-1, 2)[::step].astype(np.float32)  # (x, y); some OpenCV builds add an axis
+        on, at = (points[:, 0], points[:, 1]) if across == (1, 0) else (points[:, 1], points[:, 0])
+        voters.append((at, on - length / 2, sign, along, step / length))
+    if not voters:
+        return 0.0
+
+    def windows(angles: np.ndarray, rows: int) -> list[np.ndarray]:
+        """Per family and slant, the ink in each `rows` neighbouring sheared rows (columns), as a share of the
+        length; `rows` 0: the squared votes of each row (how sharply all the rows gather: every rule of a page,
+        bent or not, at its best slant)."""
+        out = []
+        for at, on, sign, along, weight in voters:
+            shear = sign * np.tan(np.radians(angles, dtype=np.float32))[:, None]
+            bins = np.rint(at - on * shear).astype(np.int32) + along  # 0 .. 3 * along
+            votes = np.bincount((bins + 3 * along * np.arange(len(angles), dtype=np.int32)[:, None]).ravel(),
+                                minlength=3 * along * len(angles)).reshape(len(angles), 3 * along)
+            if not rows:
+                out.append((votes.astype(np.float64) ** 2) * weight)
+                continue
+            out.append(sum(votes[:, i : 3 * along - rows + 1 + i] for i in range(rows)) * weight)
+        return out
+
+    def cover(angles: np.ndarray, rows: int) -> np.ndarray:
+        per_family = windows(angles, rows)
+        return sum(w.sum(axis=1) for w in per_family) if not rows else np.max([w.max(axis=1) for w in per_family], axis=0)
+
+    def rules(angle: float) -> int:
+        """How many separate rows (columns) reach half of `tilt_cover` at `angle`: the rules of a ruled page
+        (the digits written on them, and the frame's corners, cut some short)."""
+        most = 0
+        for window in windows(np.array([angle]), 3):
+            full = np.concatenate([[False], window[0] >= params.tilt_cover / 2, [False]])
+            most = max(most, int(np.count_nonzero(full[1:] & ~full[:-1])))
+        return most
+
+    angles = np.arange(-params.tilt_max, params.tilt_max + params.tilt_step / 2, params.tilt_step)
+    coarse = cover(angles, 3)  # 3 rows: a thin rule half a step off its slant still falls in them
+    best = int(coarse.argmax())
+    level = coarse[np.abs(angles).argmin()]
+    if (abs(angles[best]) < params.tilt_min or coarse[best] < max(params.tilt_cover, params.tilt_gain * level)
+            or rules(angles[best]) < params.tilt_rules):
+        return 0.0
+    fine = angles[best] + np.linspace(-0.75, 0.75, 7) * params.tilt_step
+    return float(fine[cover(fine, 0).argmax()])
+
+
+def level(ink: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
+    """`ink` turned `degrees` clockwise on a canvas holding all of it (no ink outside the frame), and the 2x3
+    affine matrix from the turned canvas back to `ink`'s pixels."""
+    h, w = ink.shape[:2]
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), -degrees, 1.0)
+    cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
+    size = (int(np.ceil(h * sin + w * cos)), int(np.ceil(h * cos + w * sin)))
+    turn[:, 2] += (size[0] - w) / 2, (size[1] - h) / 2
+    # the corners outside the frame hold no ink (repeating its edge there drew the ends of a grid's lines out
+    # into strokes read as 1s); what touched the frame's edge no longer touches the canvas's
+    return cv2.warpAffine(ink, turn, size, flags=cv2.INTER_LINEAR), cv2.invertAffineTransform(turn)
+
+
+def turn_box(box: tuple[int, int, int, int], back: np.ndarray, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """A box (x, y, w, h) of a levelled canvas, as the box around its turned corners in the frame `level`
+    turned (`back`: its matrix; `shape`: the frame's height and width), clipped to the frame."""
+    x, y, w, h = box
+    corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], np.float64) @ back.T
+    x0, y0 = np.maximum(np.floor(corners.min(axis=0)), 0).astype(int)
+    x1, y1 = np.minimum(np.ceil(corners.max(axis=0)), (shape[1], shape[0])).astype(int)
+    return int(x0), int(y0), int(max(x1 - x0, 1)), int(max(y1 - y0, 1))
 
 
 def opened_across(binary: np.ndarray, across: tuple[int, int], thick: int) -> np.ndarray:

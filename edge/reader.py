@@ -334,8 +334,10 @@ class Reader:
         ordered, numbers = group.group_numbers(best_digits, self.params.group)
         small_shape = small.shape[:2]
 
+        level = segmented_turns[best_turn].frame_box
+
         def to_frame(box: Box) -> Box:
-            return scale_box(unrotate_box(tuple(box), best_turn, small_shape), factor, shape)
+            return scale_box(unrotate_box(level(box), best_turn, small_shape), factor, shape)
 
         # each digit is mapped once; its number lists the same Digit objects as the reading does
         mapped = {id(d): Digit(d.label, d.confidence, to_frame(d.box)) for d in ordered}

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from edge import touching
-from edge.lines import grid_dots, odd, remove_lines
+from edge.lines import grid_dots, level, odd, remove_lines, slant, turn_box
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,23 @@ class SegmentParams:
     cover_tilt: int = 1
     line_thin: float = 0.008  # ink thinner than this (unit) across the line counts toward its cover (3 shrunk px
     # at least: on a coarser frame a rule is as thin as a stroke, and broken rules are not searched)
+    # a page photographed a few degrees askew: its rules slant out of the line search's slack, stay in the ink,
+    # join the digits on them and are read as strokes. When the thin ink (no thicker than `line_width`) lines up
+    # along a slant of `tilt_min`..`tilt_max` degrees (in `tilt_step`s) into a rule covering `tilt_cover` of the
+    # frame's width (height), and `tilt_gain` times what the best row (column) holds, the ink is turned level
+    # first (`edge.lines.level`; boxes are turned back). A row of digits' flat strokes covers at most 0.36 of a
+    # frame at any slant, a level page's rules 0.6-1.5 (docs/segmentation.md, "A page photographed askew")
+    tilt_max: float = 12.0
+    tilt_min: float = 1.0
+    tilt_step: float = 1.0
+    tilt_cover: float = 0.5
+    tilt_gain: float = 1.5
+    tilt_rules: int = 2  # ...and at least this many rules half as long (a close-up's one long stroke is no page)
+    # a levelled page's line search keeps every pixel of a rule in its shrunk copy: turned twice, by the camera
+    # and back, a rule is a 2-pixel staircase lying across two shrunk rows, half of each, and would round away.
+    # Set by the levelling, not by hand
+    levelled: bool = False
+    tilt_points: int = 2000  # at most this many thin-ink pixels vote for a slant (a sample: cheap on any page)
     line_run: float = 0.04  # near a line, straight runs this long (fraction of the unit) are line
     line_width: float = 0.025  # lines are at most this thick (unit); where ink is thicker a stroke crosses: kept
     line_wide_share: float = 0.2  # a line's thickness: the thinnest run across it that at most this share exceeds
@@ -383,13 +400,22 @@ class Segmentation:
     candidates: list[Candidate]
     binary: np.ndarray
     pieces: np.ndarray = field(default_factory=lambda: np.zeros((0, 5), np.int64))
+    # a page photographed askew is segmented turned level (`SegmentParams.tilt_cover`): then the boxes above are
+    # the levelled canvas', `back` the matrix to the frame's pixels and `shape` the frame's (height, width)
+    back: np.ndarray | None = None
+    shape: tuple[int, int] = (0, 0)
+
+    def frame_box(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """A box of this segmentation in the pixels of the frame it was given."""
+        return tuple(box) if self.back is None else turn_box(box, self.back, self.shape)
 
 
 def find_candidates(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | None = None) -> list[Candidate]:
     """All probable digits of a frame, in no particular order; [] for an empty, blank or tiny frame.
 
     `unit` is the length the writing's sizes are fractions of (None: the frame's shorter side)."""
-    return segment(frame, params, unit).candidates
+    seg = segment(frame, params, unit)
+    return seg.candidates if seg.back is None else [replace(c, box=seg.frame_box(c.box)) for c in seg.candidates]
 
 
 def segment(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | None = None) -> Segmentation:
@@ -399,17 +425,25 @@ def segment(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | No
         return Segmentation([], np.zeros(frame.shape[:2] if frame.ndim >= 2 else (0, 0), np.uint8))
     ink = ink_map(frame, params)
     params = thresholds(ink, params)
-    fh, fw = ink.shape
+    fh, fw = shape = ink.shape
     unit = float(unit) if unit else min(fh, fw)
     min_size = max(params.min_size_px, params.min_size * unit)
     if max(fh, fw) < min_size:
         return Segmentation([], np.zeros_like(ink))
     binary, lines = ink_binary(ink, unit, params)
+    back = None
+    tilt = slant(binary | lines, unit, params)  # the rules found level count for level
+    if tilt:
+        ink, back = level(ink, tilt)
+        # the page keeps the frame's size: the levelled canvas is larger only by its empty corners
+        params = replace(params, line_length=params.line_length * fw / ink.shape[1],
+                         column_length=params.column_length * fh / ink.shape[0], levelled=True)
+        binary, lines = ink_binary(ink, unit, params)
     count, labels, keep, boxes, pixels = _pieces(binary, ink, unit, params)
     paper = grid_dots(boxes, pixels, min_size, params)
     keep, boxes, pixels = keep[~paper], boxes[~paper], pixels[~paper]
     if len(keep) == 0:
-        return Segmentation([], binary)
+        return Segmentation([], binary, back=back, shape=shape)
     group = _join_pieces(boxes, lines, min_size, unit, params)
     ids, member = np.unique(group, return_inverse=True)
     joined = _group_boxes(boxes, member, len(ids))
@@ -426,7 +460,7 @@ def segment(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | No
         candidates += _parts(own, other, patch_ink, (int(x0), int(y0)), (fw, fh), min_size, params)
     sizes = np.column_stack([joined[:, :2], joined[:, 2:] - joined[:, :2],
                              np.bincount(member, weights=pixels, minlength=len(ids))]).astype(np.int64)
-    return Segmentation(_drop_long_strokes(candidates, params), binary, sizes)
+    return Segmentation(_drop_long_strokes(candidates, params), binary, sizes, back, shape)
 
 
 def elongation(ink: np.ndarray) -> float:

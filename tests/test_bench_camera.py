@@ -50,3 +50,18 @@ def test_a_stage_that_is_off_draws_nothing():
     a = camera(np.full((30, 40, 3), 128.0), np.random.default_rng(2), plain)[0]
     b = camera(np.full((30, 40, 3), 128.0), np.random.default_rng(2), graded)[0]
     assert np.array_equal(a, b)
+
+
+def test_a_tilted_look_turns_the_page_and_still_fills_the_frame():
+    """A page of level rules comes out slanted by the drawn angle, with no unpainted corner."""
+    page = np.full((240, 320, 3), 230.0)
+    page[30::60] = 60.0  # level rules
+    frame, h_matrix = camera(page.copy(), np.random.default_rng(0), Look(tilt=(5.0, 5.0), noise=(0.0, 0.0)))
+    angle = np.degrees(np.arctan2(-h_matrix[1, 0], h_matrix[0, 0]))
+    assert abs(abs(angle) - 5.0) < 1e-6
+    assert frame[[0, 0, -1, -1], [0, -1, 0, -1]].min() > 40  # the turned page covers every corner
+    dark = frame[:, :, 0] < 150
+    start = 100 + int(np.flatnonzero(dark[100:160, 40])[0])  # a rule at column 40...
+    near = np.flatnonzero(dark[start - 30 : start + 30, 280]) + start - 30  # ...and at column 280
+    rise = np.abs(near - start).min()
+    assert abs(rise - 240 * np.tan(np.radians(5.0))) <= 3

@@ -237,3 +237,15 @@ def test_thinblur_is_the_blur_suites_camera_over_a_thin_pen(digits):
     frame = make_frame(digits, "thinblur", 0, seed=9)
     assert SUITES["thinblur"].camera == SUITES["blur"].camera == "heavy"
     assert frame.digits and all(0.03 <= t.pen / t.box[3] <= 0.08 for t in frame.digits)  # the pen, not MNIST's strokes
+
+
+def test_askew_is_a_page_of_dark_rules_turned_in_the_frame(digits):
+    frame = make_frame(digits, "askew", 0, seed=1)
+    gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
+    h, w = gray.shape
+    light = cv2.blur(gray.astype(np.float32), (1, 31))
+    dark = gray < light - 15  # rules printed as dark as a pen line
+    assert dark[:, w // 2].sum() >= 5
+    left, right = dark[:, w // 4], dark[:, 3 * w // 4]
+    shift = min(range(-h // 4, h // 4), key=lambda s: -np.sum(left & np.roll(right, s)))
+    assert abs(shift) >= 0.5 * np.tan(np.radians(2.0)) * w  # the rules slant: 2-8 degrees across half the width

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -416,3 +417,32 @@ def test_a_close_up_of_straight_strokes_is_read_whole(classifier, height):
     reading = Reader(classifier).read(frame)
     assert [n.text for n in reading.numbers] == ["17"]
     assert all(d.box[3] > 0.9 * h for d in reading.digits)
+
+
+def ruled_and_askew(sample: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
+    """The sample written on a page of dark rules (each through its numbers' feet), photographed `degrees`
+    askew in a frame of the same size (the page reaches past the frame: its paper is mirrored out first); and
+    the matrix from the sample's pixels to the photo's."""
+    page = sample.copy()
+    for y in range(30, page.shape[0], 45):  # rules 45 px apart, 2 px, as dark as the pen
+        page[y : y + 2] = (110, 110, 110)
+    pad = 100
+    page = cv2.copyMakeBorder(page, pad, pad, pad, pad, cv2.BORDER_REFLECT)
+    h, w = sample.shape[:2]
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    shifted = turn @ np.array([[1, 0, -pad], [0, 1, -pad], [0, 0, 1]], np.float64)  # from the padded page
+    return cv2.warpAffine(page, shifted, (w, h)), turn
+
+
+@pytest.mark.parametrize("degrees", [-5.0, 4.0])
+def test_a_ruled_page_photographed_askew_is_read_level_and_boxed_in_its_own_pixels(classifier, sample, upright,
+                                                                                   degrees):
+    photo, turn = ruled_and_askew(sample, degrees)
+    reading = Reader(classifier).read(photo)
+    assert [n.text for n in reading.numbers] == [n.text for n in upright.numbers]
+    for digit, level in zip(reading.digits, upright.digits):  # the same digits, where the turn took them
+        x, y, w, h = level.box
+        cx, cy = turn @ np.array([x + w / 2, y + h / 2, 1.0])
+        assert abs(digit.box[0] + digit.box[2] / 2 - cx) <= 6 and abs(digit.box[1] + digit.box[3] / 2 - cy) <= 6
+    rules_kept = ReadParams(segment=replace(ReadParams().segment, tilt_cover=99.0))  # no levelling: rules stay
+    assert len(Reader(classifier, rules_kept).read(photo).digits) < len(upright.digits) - 5
