@@ -74,67 +74,69 @@ def remove_lines(binary: np.ndarray, unit: float, params: SegmentParams) -> tupl
     return binary & ~lines, lines
 
 
-def slant(binary: np.ndarray, unit: float, params: SegmentParams) -> float:
-    """Degrees (counter-clockwise) a page's rules are turned from level, or 0.0: level, within the line search's
-    slack, or no rule at all. Each run of thin ink across a column (row) of the shrunk ink votes once for the row
-    (column) it lies on when the frame is sheared by each slant; a rule gathers its whole length in one row at its
-    own slant, a row of digits only the flat strokes that happen to line up. The best of
-    whole `tilt_step`s is refined in quarter steps."""
+Voter = tuple[np.ndarray, np.ndarray, float, int, float]  # across, along (from the middle), sign, rows, weight
+
+
+def _voters(binary: np.ndarray, unit: float, params: SegmentParams) -> list[Voter]:
+    """The thin ink's votes, rows then columns: each run of thin ink (no thicker than a rule may be) across a
+    column (row) of the shrunk ink votes once. None for a family with too little of it for a rule and the
+    others `slant` asks for (most frames: the search then costs next to nothing)."""
     small = shrunk(binary, params.line_scale)
-    thin = max(3, odd(params.line_width * unit * params.line_scale))  # as thick as a rule may be, shrunk
+    thin = max(3, odd(params.line_width * unit * params.line_scale))
     voters = []
-    for across, sign in (((1, 0), -1.0), ((0, 1), 1.0)):  # rows, then columns (`across`: the unit step across)
-        along, length = small.shape if across == (1, 0) else small.shape[::-1]
+    for across, sign in (((1, 0), -1.0), ((0, 1), 1.0)):  # `across`: the unit step across the line
+        rows, length = small.shape if across == (1, 0) else small.shape[::-1]
         ink = thin_ink(small, across, thin)
-        ink[across[0] :, across[1] :] &= ~ink[: ink.shape[0] - across[0], : ink.shape[1] - across[1]]  # 1 vote a run
+        ink[across[0] :, across[1] :] &= ~ink[: ink.shape[0] - across[0], : ink.shape[1] - across[1]]  # a run's edge
         points = cv2.findNonZero(ink)
         if points is None or len(points) < params.tilt_cover * (1 + (params.tilt_rules - 1) / 2) * length:
-            continue  # too little thin ink for a rule and the others `rules` asks for (most frames: cheap)
+            continue
         step = -(-len(points) // params.tilt_points)
         points = points.reshape(-1, 2)[::step].astype(np.float32)  # (x, y); some OpenCV builds add an axis
         on, at = (points[:, 0], points[:, 1]) if across == (1, 0) else (points[:, 1], points[:, 0])
-        voters.append((at, on - length / 2, sign, along, step / length))
+        voters.append((at, on - length / 2, sign, rows, step / length))
+    return voters
+
+
+def _votes(voters: list[Voter], angles: np.ndarray) -> list[np.ndarray]:
+    """Per family, (angles, rows) votes as a share of the frame's length: the rows (columns) the thin ink lies
+    on when the frame is sheared by each slant."""
+    out = []
+    for at, on, sign, rows, weight in voters:
+        shear = sign * np.tan(np.radians(angles, dtype=np.float32))[:, None]
+        bins = np.rint(at - on * shear).astype(np.int32) + rows  # 0 .. 3 * rows
+        flat = (bins + 3 * rows * np.arange(len(angles), dtype=np.int32)[:, None]).ravel()
+        out.append(np.bincount(flat, minlength=3 * rows * len(angles)).reshape(len(angles), 3 * rows) * weight)
+    return out
+
+
+def _three(votes: np.ndarray) -> np.ndarray:
+    """The votes of each 3 neighbouring rows: a thin rule half a slant step off still falls in them."""
+    return votes[:, 2:] + votes[:, 1:-1] + votes[:, :-2]
+
+
+def slant(binary: np.ndarray, unit: float, params: SegmentParams) -> float:
+    """Degrees (counter-clockwise) a page's rules are turned from level, or 0.0: level, within the line search's
+    slack, or no rule at all. A rule gathers its whole length in one row of votes at its own slant, a row of
+    digits only the flat strokes that happen to line up. The best whole `tilt_step` is refined in quarter steps
+    by how sharply all the rows gather (every rule of a bent page agrees on its best single turn)."""
+    voters = _voters(binary, unit, params)
     if not voters:
         return 0.0
-
-    def windows(angles: np.ndarray, rows: int) -> list[np.ndarray]:
-        """Per family and slant, the ink in each `rows` neighbouring sheared rows (columns), as a share of the
-        length; `rows` 0: the squared votes of each row (how sharply all the rows gather: every rule of a page,
-        bent or not, at its best slant)."""
-        out = []
-        for at, on, sign, along, weight in voters:
-            shear = sign * np.tan(np.radians(angles, dtype=np.float32))[:, None]
-            bins = np.rint(at - on * shear).astype(np.int32) + along  # 0 .. 3 * along
-            votes = np.bincount((bins + 3 * along * np.arange(len(angles), dtype=np.int32)[:, None]).ravel(),
-                                minlength=3 * along * len(angles)).reshape(len(angles), 3 * along)
-            if not rows:
-                out.append((votes.astype(np.float64) ** 2) * weight)
-                continue
-            out.append(sum(votes[:, i : 3 * along - rows + 1 + i] for i in range(rows)) * weight)
-        return out
-
-    def cover(angles: np.ndarray, rows: int) -> np.ndarray:
-        per_family = windows(angles, rows)
-        return sum(w.sum(axis=1) for w in per_family) if not rows else np.max([w.max(axis=1) for w in per_family], axis=0)
-
-    def rules(angle: float) -> int:
-        """How many separate rows (columns) reach half of `tilt_cover` at `angle`: the rules of a ruled page
-        (the digits written on them, and the frame's corners, cut some short)."""
-        most = 0
-        for window in windows(np.array([angle]), 3):
-            full = np.concatenate([[False], window[0] >= params.tilt_cover / 2, [False]])
-            most = max(most, int(np.count_nonzero(full[1:] & ~full[:-1])))
-        return most
-
     angles = np.arange(-params.tilt_max, params.tilt_max + params.tilt_step / 2, params.tilt_step)
-    coarse = cover(angles, 3)  # 3 rows: a thin rule half a step off its slant still falls in them
-    best = int(coarse.argmax())
-    level = coarse[np.abs(angles).argmin()]
-    if (abs(angles[best]) < params.tilt_min or coarse[best] < max(params.tilt_cover, params.tilt_gain * level)
-            or rules(angles[best]) < params.tilt_rules):
+    rows = [_three(v) for v in _votes(voters, angles)]
+    cover = np.max([r.max(axis=1) for r in rows], axis=0)
+    best = int(cover.argmax())
+    level = cover[np.abs(angles).argmin()]
+    # the rules: rows reaching half the cover apart from each other (the digits on them, the frame's corners cut
+    # some short); a close-up's one long stroke is no ruled page
+    rules = max(np.count_nonzero(np.diff((r[best] >= params.tilt_cover / 2).astype(np.int8)) == 1) for r in rows)
+    if (abs(angles[best]) < params.tilt_min or cover[best] < max(params.tilt_cover, params.tilt_gain * level)
+            or rules < params.tilt_rules):
         return 0.0
     fine = angles[best] + np.linspace(-0.75, 0.75, 7) * params.tilt_step
-    return float(fine[cover(fine, 0).argmax()])
+    sharp = sum((v.astype(np.float64) ** 2).sum(axis=1) for v in _votes(voters, fine))
+    return float(fine[sharp.argmax()])
 
 
 def level(ink: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
