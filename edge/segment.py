@@ -72,8 +72,9 @@ class SegmentParams:
     # join the digits on them and are read as strokes. When the thin ink (no thicker than `line_width`) lines up
     # along a slant of `tilt_min`..`tilt_max` degrees (in `tilt_step`s) into a rule covering `tilt_cover` of the
     # frame's width (height), and `tilt_gain` times what the best row (column) holds, the ink is turned level
-    # first (`edge.lines.level`; boxes are turned back). A row of digits' flat strokes covers at most 0.36 of a
-    # frame at any slant, a level page's rules 0.6-1.5 (docs/segmentation.md, "A page photographed askew")
+    # first (`edge.lines.level`; boxes are turned back). Measured: a row of digits' flat strokes covers at most
+    # 0.2 of a frame at any slant, a close-up's 0.4, one big digit's longest stroke up to 0.56 (hence
+    # `tilt_rules`); a ruled or squared page's rules 0.6-1.0 (docs/segmentation.md, "A page photographed askew")
     tilt_max: float = 12.0
     tilt_min: float = 1.0
     tilt_step: float = 1.0
@@ -439,6 +440,7 @@ def segment(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | No
         params = replace(params, line_length=params.line_length * fw / ink.shape[1],
                          column_length=params.column_length * fh / ink.shape[0], levelled=True)
         binary, lines = ink_binary(ink, unit, params)
+    canvas = ink.shape[1], ink.shape[0]  # the frame, or the levelled canvas around it (its edges are the borders')
     count, labels, keep, boxes, pixels = _pieces(binary, ink, unit, params)
     paper = grid_dots(boxes, pixels, min_size, params)
     keep, boxes, pixels = keep[~paper], boxes[~paper], pixels[~paper]
@@ -457,7 +459,7 @@ def segment(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | No
         own = patch_labels == index + 1
         patch_ink = ink[y0:y1, x0:x1]
         other = (patch_labels > 0) & ~own
-        candidates += _parts(own, other, patch_ink, (int(x0), int(y0)), (fw, fh), min_size, params)
+        candidates += _parts(own, other, patch_ink, (int(x0), int(y0)), canvas, min_size, params)
     sizes = np.column_stack([joined[:, :2], joined[:, 2:] - joined[:, :2],
                              np.bincount(member, weights=pixels, minlength=len(ids))]).astype(np.int64)
     return Segmentation(_drop_long_strokes(candidates, params), binary, sizes, back, shape)

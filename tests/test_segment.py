@@ -10,7 +10,7 @@ import pytest
 
 from edge.normalize import to_mnist
 from edge.segment import (DEFAULT, Candidate, SegmentParams, _join_pieces, elongation, find_candidates, ink_map,
-                          light_ink, main_stroke, thresholds)
+                          light_ink, main_stroke, segment, thresholds)
 
 SAMPLE = np.load(Path(__file__).parent / "data" / "mnist_sample.npz")
 H, W = 480, 640
@@ -487,3 +487,24 @@ def test_a_dark_band_along_the_frame_edge_is_no_digit_but_a_digit_standing_on_it
     page = np.clip(page * (1 - 0.5 * cv2.GaussianBlur(band, (0, 0), 2)), 0, 255).astype(np.uint8)
     assert len(find_candidates(page, SegmentParams(border_contact=1.01))) == len(sheet.boxes) + 1  # the band
     assert_matches(find_candidates(page), sheet.boxes)
+
+
+def test_a_ruled_page_turned_a_few_degrees_is_segmented_level_and_boxed_in_the_frame():
+    """Digits written across dark rules, the page photographed 6 degrees askew: the rules go, each digit is one
+    candidate, and its box is in the frame's own pixels, around the turned digit."""
+    page = np.full((480, 640), 235, np.uint8)
+    for y in range(40, 480, 40):
+        page[y : y + 2] = 120  # rules as dark as a pen line
+    blocks = [(120 + 110 * i, 195) for i in range(4)]  # four "digits" standing on the rule at y = 240
+    for x, y in blocks:
+        cv2.putText(page, "8", (x, y + 45), cv2.FONT_HERSHEY_SIMPLEX, 1.8, 30, 5)
+    turn = cv2.getRotationMatrix2D((320, 240), 6.0, 1.0)
+    photo = cv2.warpAffine(page, turn, (640, 480), borderValue=235)
+    seg = segment(photo)
+    assert seg.back is not None  # turned level
+    boxes = [c.box for c in find_candidates(photo)]
+    assert len(boxes) == 4
+    for x, y in blocks:
+        cx, cy = turn @ np.array([x + 22, y + 25, 1.0])  # the digit's centre in the photo
+        assert any(bx <= cx <= bx + bw and by <= cy <= by + bh and bh < 90 for bx, by, bw, bh in boxes), (cx, cy, boxes)
+    assert len(find_candidates(photo, replace(DEFAULT, tilt_cover=99.0))) < 4  # unturned, the rules join them
