@@ -386,10 +386,14 @@ def thresholds(ink: np.ndarray, params: SegmentParams = DEFAULT) -> SegmentParam
                    high_threshold=int(min(high, params.high_threshold)))
 
 
+def ink_mask(ink: np.ndarray, params: SegmentParams = DEFAULT) -> np.ndarray:
+    """The 0/1 ink of an ink map, paper lines and all."""
+    return cv2.threshold(ink, params.low_threshold, 1, cv2.THRESH_BINARY)[1]
+
+
 def ink_binary(ink: np.ndarray, unit: float, params: SegmentParams = DEFAULT) -> tuple[np.ndarray, np.ndarray]:
     """The 0/1 ink of an ink map without its paper lines, and the removed line pixels."""
-    _, binary = cv2.threshold(ink, params.low_threshold, 1, cv2.THRESH_BINARY)
-    return remove_lines(binary, unit, params)
+    return remove_lines(ink_mask(ink, params), unit, params)
 
 
 @dataclass
@@ -431,15 +435,15 @@ def segment(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | No
     min_size = max(params.min_size_px, params.min_size * unit)
     if max(fh, fw) < min_size:
         return Segmentation([], np.zeros_like(ink))
-    binary, lines = ink_binary(ink, unit, params)
-    back = None
-    tilt = slant(binary | lines, unit, params)  # the rules found level count for level
+    raw, back = ink_mask(ink, params), None
+    tilt = slant(raw, unit, params)  # on the ink with its rules: a level page's rules vote for level
     if tilt:
         ink, back = level(ink, tilt)
         # the page keeps the frame's size: the levelled canvas is larger only by its empty corners
         params = replace(params, line_length=params.line_length * fw / ink.shape[1],
                          column_length=params.column_length * fh / ink.shape[0], levelled=True)
-        binary, lines = ink_binary(ink, unit, params)
+        raw = ink_mask(ink, params)
+    binary, lines = remove_lines(raw, unit, params)
     canvas = ink.shape[1], ink.shape[0]  # the frame, or the levelled canvas around it (its edges are the borders')
     count, labels, keep, boxes, pixels = _pieces(binary, ink, unit, params)
     paper = grid_dots(boxes, pixels, min_size, params)
