@@ -32,7 +32,7 @@ class DegradeParams:
     jpeg_quality: int = 40  # ...at this quality
     shadow_depth: float = 0.55  # the shaded half is this much darker, with a soft edge down the middle
     shadow_edge: float = 30.0  # steepness of that edge (per image width)
-    enlarge: float = 2.0  # a closer or higher-resolution camera...
+    enlarge: tuple[float, ...] = (1.5, 2.0)  # a closer or higher-resolution camera...
     enlarge_max_side: int = 2500  # ...for images not already this large
     askew: tuple[float, ...] = (3.0, -6.0)  # the page turned this many degrees (counter-clockwise) in the frame
 
@@ -102,10 +102,13 @@ def _webcam(f: Callable[[np.ndarray], np.ndarray]) -> Degradation:
     return degrade
 
 
-def _enlarged(image: np.ndarray, p: DegradeParams) -> tuple[np.ndarray, np.ndarray]:
-    if max(image.shape[:2]) * p.enlarge > p.enlarge_max_side:
-        return image, scaling(1.0)
-    return cv2.resize(image, None, fx=p.enlarge, fy=p.enlarge, interpolation=cv2.INTER_CUBIC), scaling(p.enlarge)
+def _enlarged(which: int) -> Degradation:
+    def degrade(image: np.ndarray, p: DegradeParams) -> tuple[np.ndarray, np.ndarray]:
+        factor = p.enlarge[which]
+        if max(image.shape[:2]) * factor > p.enlarge_max_side:
+            return image, scaling(1.0)
+        return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC), scaling(factor)
+    return degrade
 
 
 def _askew(which: int) -> Degradation:
@@ -120,7 +123,8 @@ DEGRADATIONS: dict[str, Degradation] = {
     "640 px, noise + JPEG": _webcam(lambda im, p: noise_and_jpeg(im, p.noise_sigma, p.jpeg_quality)),
     "640 px, half in shadow": _webcam(lambda im, p: half_shadow(im, p.shadow_depth, p.shadow_edge)),
     "320 px": lambda image, p: fit_side(image, p.small_side),
-    "enlarged x2": _enlarged,
+    "enlarged x1.5": _enlarged(0),
+    "enlarged x2": _enlarged(1),
     "askew 3 deg": _askew(0),
     "askew -6 deg": _askew(1),
 }

@@ -30,6 +30,9 @@ class ScaleParams:
     probe_min_size: int = 5  # probe components smaller than this (pixels, longer side) are specks
     probe_max_share: float = 0.9  # ...and larger than this share of the probe's side are borders or shadows
     probe_flat: float = 3.0  # ...and wider than this many times their height are rules or dashes
+    # ...and holding less than this share of the ink of a typical piece (the ink-weighted median piece) are
+    # the dots and dashes of a dotted grid, which can outnumber the digits on it ten to one
+    probe_min_ink: float = 0.125
     digit_height: float = 100.0  # the working image puts the writing's median height at about this, pixels
     # (64 merged the widened strokes of close thin-pen digits on 8-12 MP sheets: docs/segmentation.md)
     min_short: int = 360  # but its shorter side is never shrunk below this (close-ups keep some detail)
@@ -78,8 +81,9 @@ def writing_height(probe: np.ndarray, params: ScaleParams = DEFAULT,
                    seg: segment.SegmentParams = segment.DEFAULT) -> float | None:
     """Median height (pixels) of the strong ink components of a small grey frame, or None when it has none.
 
-    Paper lines are removed first; specks, rules, dashes and anything spanning most of the frame are left
-    out, so what remains is letters and digits (or their broken pieces)."""
+    Paper lines are removed first; specks, rules, dashes, anything spanning most of the frame and pieces with
+    a small share of a typical piece's ink are left out, so what remains is letters and digits (or their broken
+    pieces)."""
     ink = segment.ink_map(probe, seg)
     seg = segment.thresholds(ink, seg)
     binary, _ = segment.ink_binary(ink, min(probe.shape[:2]), seg)
@@ -90,7 +94,19 @@ def writing_height(probe: np.ndarray, params: ScaleParams = DEFAULT,
     ph, pw = probe.shape[:2]
     keep = (strong[1:] & (np.maximum(w, h) >= params.probe_min_size) & (h <= params.probe_max_share * ph)
             & (w <= params.probe_max_share * pw) & (w <= params.probe_flat * h))
-    return float(np.median(h[keep])) if keep.any() else None
+    if not keep.any():
+        return None
+    ink = stats[1:, cv2.CC_STAT_AREA]
+    keep &= ink >= params.probe_min_ink * _typical_ink(ink[keep])
+    return float(np.median(h[keep]))
+
+
+def _typical_ink(ink: np.ndarray) -> float:
+    """The ink of the piece in the middle of all the ink: half of it lies in smaller pieces. Many tiny pieces
+    (a grid's dashes) do not move it, as they move the median piece."""
+    ink = np.sort(ink)
+    cumulative = np.cumsum(ink, dtype=np.float64)
+    return float(ink[np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
 def plan(gray: np.ndarray, params: ScaleParams = DEFAULT, seg: segment.SegmentParams = segment.DEFAULT) -> Plan:

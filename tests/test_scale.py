@@ -53,3 +53,20 @@ def test_shrinking_keeps_a_hairline():
 def test_a_blank_photo_has_no_measure_and_is_capped():
     image, plan = scale.working_image(np.full((3000, 4000), 200, np.uint8))
     assert plan.height is None and plan.unit is None and max(image.shape) == scale.DEFAULT.unknown_side
+
+
+def test_the_dashes_of_a_squared_page_are_not_measured_as_the_writing():
+    """A grid printed in dashes holds far more pieces than the digits on it, but far less ink each."""
+    photo = np.full((1200, 1600), 235, np.uint8)
+    for at in range(50, 1600, 100):
+        for y in range(0, 1200, 18):
+            cv2.line(photo, (at, y), (at, y + 11), 150, 3)  # a column of dashes
+    for at in range(50, 1200, 100):
+        for x in range(0, 1600, 18):
+            cv2.line(photo, (x, at), (x + 11, at), 150, 3)
+    for x in range(300, 1400, 200):  # a row of six "8"s, 160 px tall
+        cv2.ellipse(photo, (x, 540), (40, 40), 0, 0, 360, 30, 6)
+        cv2.ellipse(photo, (x, 620), (40, 40), 0, 0, 360, 30, 6)
+    plan = scale.plan(photo)
+    assert 130 <= plan.height <= 190
+    assert plan.unit >= 0.9 * 1200 * plan.factor  # sized as a camera frame of these digits would be
