@@ -3,7 +3,7 @@
 The generated suites (`bench/frames.py`) degrade MNIST digits with the same code whose figures they report: a
 closed loop. Here the handwriting is real (`bench/realdev.py`'s upright images) and only the capture is made
 worse: shrunk to a webcam's 640 px or to 320 px, blurred, smeared by motion, noisy and JPEG-coded, half in
-shadow, enlarged, or turned a few degrees in the frame (a phone held askew). Boxes follow the image. A reader
+shadow, darker towards the corners, enlarged, or turned a few degrees in the frame (a phone held askew). Boxes follow the image. A reader
 that holds its clean figure here reads real writing through a poor camera; one that drops shows which kind of
 capture to teach the generator next.
 """
@@ -32,6 +32,7 @@ class DegradeParams:
     jpeg_quality: int = 40  # ...at this quality
     shadow_depth: float = 0.55  # the shaded half is this much darker, with a soft edge down the middle
     shadow_edge: float = 30.0  # steepness of that edge (per image width)
+    vignette_depth: float = 0.6  # a cheap lens's fall-off: the corners get this much less light (r² from the centre)
     enlarge: tuple[float, ...] = (1.5, 2.0)  # a closer or higher-resolution camera...
     enlarge_max_side: int = 2500  # ...for images not already this large
     askew: tuple[float, ...] = (3.0, -6.0)  # the page turned this many degrees (counter-clockwise) in the frame
@@ -95,6 +96,15 @@ def half_shadow(image: np.ndarray, depth: float, edge: float) -> np.ndarray:
     return np.clip(image * (1 - depth / (1 + np.exp(-(x - 0.5) * edge))), 0, 255).astype(np.uint8)
 
 
+def vignette(image: np.ndarray, depth: float) -> np.ndarray:
+    """Light falling off from the centre as the square of the distance, the corners `depth` darker."""
+    h, w = image.shape[:2]
+    y, x = np.ogrid[0:h, 0:w]
+    r2 = ((x - w / 2) ** 2 + (y - h / 2) ** 2) / ((w / 2) ** 2 + (h / 2) ** 2)
+    gain = (1 - depth * r2).astype(np.float32)
+    return np.clip(image * (gain[..., None] if image.ndim == 3 else gain), 0, 255).astype(np.uint8)
+
+
 def _webcam(f: Callable[[np.ndarray], np.ndarray]) -> Degradation:
     def degrade(image: np.ndarray, p: DegradeParams) -> tuple[np.ndarray, np.ndarray]:
         small, matrix = fit_side(image, p.webcam_side)
@@ -122,6 +132,7 @@ DEGRADATIONS: dict[str, Degradation] = {
     "640 px, motion": _webcam(lambda im, p: motion_blur(im, p.motion_length)),
     "640 px, noise + JPEG": _webcam(lambda im, p: noise_and_jpeg(im, p.noise_sigma, p.jpeg_quality)),
     "640 px, half in shadow": _webcam(lambda im, p: half_shadow(im, p.shadow_depth, p.shadow_edge)),
+    "640 px, vignette": _webcam(lambda im, p: vignette(im, p.vignette_depth)),
     "320 px": lambda image, p: fit_side(image, p.small_side),
     "enlarged x1.5": _enlarged(0),
     "enlarged x2": _enlarged(1),

@@ -40,6 +40,9 @@ class SegmentParams:
     ground_percentile: float = 75.0
     background_width: int = 160  # the paper's brightness is estimated on a frame shrunk to this width, pixels
     background_kernel: float = 0.12  # closing size: wider than the thickest stroke (digits up to 1/2 frame)
+    edge_fit: bool = True  # near the frame's edges the paper follows the light's fall-off (`paper_estimate`)...
+    edge_margin: float = 0.08  # ...where the closing says it is brighter than this share above the fall-off (an
+    # error below the ink threshold, 0.11, makes no ink: 0.05 also capped a soft shadow edge's bright side)
     noise_blur: int = 3  # Gaussian kernel (pixels, odd; 0: off) against sensor noise before thresholding
     # -- threshold (ink units: 255 * how much darker than the paper) --
     low_threshold: int = 28  # pixels above this are ink (~11 % darker than the paper: faint pencil)
@@ -194,13 +197,45 @@ def ink_map(frame: np.ndarray, params: SegmentParams = DEFAULT) -> np.ndarray:
     small, k = _background_copy(gray, params)
     if _light_ink(small, k, params):
         gray, small = 255 - gray, 255 - small
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
-    paper = cv2.resize(np.maximum(paper, 1), (w, h), interpolation=cv2.INTER_LINEAR)
+    paper = cv2.resize(np.maximum(paper_estimate(small, k, params), 1), (w, h), interpolation=cv2.INTER_LINEAR)
     if params.noise_blur > 1:
         gray = cv2.GaussianBlur(gray, (params.noise_blur, params.noise_blur), 0)
     relative = cv2.divide(gray, paper, scale=255)  # paper -> 255, ink darker
     return cv2.bitwise_not(relative)  # 255 - relative
+
+
+def paper_estimate(small: np.ndarray, k: int, params: SegmentParams = DEFAULT) -> np.ndarray:
+    """The paper's brightness under a small grey frame: a grey closing (`k` px), strokes filled in.
+
+    Within half a kernel of the frame's edge the closing sees only the inner side: where the light falls off
+    towards the edge (a lens's vignette, a lamp's circle) it takes the brighter paper further in for the paper
+    there, and the edge becomes a band of "ink" that joins the digits. So, in that band, the paper is at most
+    `edge_margin` brighter than a smooth (quadratic) surface fitted to the estimate inside the band says: the
+    fall-off continued (an error under the ink threshold is left alone: the fit is rough). A
+    table beside the page, darker than the paper inside, stays ink as before (it is no fall-off of the page)."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+    band = k // 2 + 1
+    h, w = paper.shape[:2]
+    if not params.edge_fit or min(h, w) <= 4 * band:
+        return paper
+    x, y = np.linspace(-0.5, 0.5, w, dtype=np.float32), np.linspace(-0.5, 0.5, h, dtype=np.float32)
+    step = max(1, band // 2)  # the light varies slowly: a sparse grid of the inside fits it as well
+    yy, xx = np.meshgrid(y[band:h - band:step], x[band:w - band:step], indexing="ij")
+    terms = np.stack([np.ones_like(xx), xx, yy, xx * xx, xx * yy, yy * yy], axis=-1).reshape(-1, 6)
+    values = paper[band:h - band:step, band:w - band:step].reshape(-1, 1).astype(np.float32)
+    coef = cv2.solve(terms, values, flags=cv2.DECOMP_CHOLESKY | cv2.DECOMP_NORMAL)[1].ravel() * (1 + params.edge_margin)
+    out = paper.copy()
+    for rows, cols in ((slice(0, band), slice(None)), (slice(h - band, h), slice(None)),
+                       (slice(band, h - band), slice(0, band)), (slice(band, h - band), slice(w - band, w))):
+        cap = _surface(coef, y[rows, None], x[None, cols])
+        out[rows, cols] = np.minimum(paper[rows, cols], np.clip(cap, 0, 255))
+    return out
+
+
+def _surface(c: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The quadratic c0 + c1 x + c2 y + c3 x² + c4 xy + c5 y² on the grid of a column `y` and a row `x`."""
+    return c[0] + c[1] * x + c[2] * y + c[3] * x * x + c[4] * x * y + c[5] * y * y
 
 
 def _background_copy(gray: np.ndarray, params: SegmentParams) -> tuple[np.ndarray, int]:

@@ -127,6 +127,39 @@ def test_shadow_across_the_page():
     assert_matches(found, sheet.boxes)
 
 
+def vignetted(frame: np.ndarray, depth: float) -> np.ndarray:
+    """The light falling off as the square of the distance from the centre: `depth` at the edges' middles."""
+    h, w = frame.shape[:2]
+    y, x = np.ogrid[0:h, 0:w]
+    gain = 1 - depth * (((x - w / 2) / (w / 2)) ** 2 + ((y - h / 2) / (h / 2)) ** 2)
+    return np.clip(frame * np.clip(gain, 0.2, 1)[..., None], 0, 255).astype(np.uint8)
+
+
+def test_light_falling_off_towards_the_edges_is_paper_not_ink():
+    """A lens's vignette: the paper estimate follows the fall-off to the frame's edges, where the closing alone
+    sees only the brighter paper inside, and no band of "ink" along the edges joins a digit near them."""
+    sheet = Sheet()
+    row_of_digits(sheet, [1, 7], 160, 230, 60, 80)
+    frame = vignetted(sheet.photo(paper=220), 0.6)
+    ink = ink_map(frame)
+    assert np.percentile(ink[:8], 90) < DEFAULT.low_threshold  # the top edge, darkest in its corners
+    assert np.percentile(ink[:, :8], 90) < DEFAULT.low_threshold
+    assert_matches(find_candidates(frame), sheet.boxes)
+    before = replace(DEFAULT, edge_fit=False)
+    assert np.percentile(ink_map(frame, before)[:8], 90) > before.low_threshold  # the band it was
+
+
+def test_a_table_beside_the_page_stays_out_of_the_paper():
+    """A dark strip along the frame's edge (the table under the page) is no fall-off of the page's light: it
+    is ink to the estimate, one piece along the edge, and the digits beside it stay digits."""
+    sheet = Sheet()
+    row_of_digits(sheet, [3, 8], 90, 380, 200, 30)
+    frame = sheet.photo(paper=210)
+    frame[:, -14:] = (120, 90, 60)  # wood
+    assert np.median(ink_map(frame)[:, -10:]) > DEFAULT.high_threshold
+    assert_matches(find_candidates(frame), sheet.boxes)
+
+
 def test_broken_five_and_dotted_four_are_one_candidate_each():
     sheet = Sheet()
     five = digit(index_of(5), 90).copy()
