@@ -16,6 +16,7 @@ length `edge.scale` derives from the size of the writing in a photo, so one sett
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -219,23 +220,27 @@ def paper_estimate(small: np.ndarray, k: int, params: SegmentParams = DEFAULT) -
     h, w = paper.shape[:2]
     if not params.edge_fit or min(h, w) <= 4 * band:
         return paper
-    x, y = np.linspace(-0.5, 0.5, w, dtype=np.float32), np.linspace(-0.5, 0.5, h, dtype=np.float32)
-    step = max(1, band // 2)  # the light varies slowly: a sparse grid of the inside fits it as well
-    yy, xx = np.meshgrid(y[band:h - band:step], x[band:w - band:step], indexing="ij")
-    terms = np.stack([np.ones_like(xx), xx, yy, xx * xx, xx * yy, yy * yy], axis=-1).reshape(-1, 6)
+    step = band // 2 or 1  # the light varies slowly: a sparse grid inside the band fits it as well
+    x, y, terms = _fit_grid(h, w, band, step)
     values = paper[band:h - band:step, band:w - band:step].reshape(-1, 1).astype(np.float32)
-    coef = cv2.solve(terms, values, flags=cv2.DECOMP_CHOLESKY | cv2.DECOMP_NORMAL)[1].ravel() * (1 + params.edge_margin)
+    c = cv2.solve(terms, values, flags=cv2.DECOMP_CHOLESKY | cv2.DECOMP_NORMAL)[1].ravel() * (1 + params.edge_margin)
     out = paper.copy()
     for rows, cols in ((slice(0, band), slice(None)), (slice(h - band, h), slice(None)),
                        (slice(band, h - band), slice(0, band)), (slice(band, h - band), slice(w - band, w))):
-        cap = _surface(coef, y[rows, None], x[None, cols])
-        out[rows, cols] = np.minimum(paper[rows, cols], np.clip(cap, 0, 255))
+        yr, xc = y[rows, None], x[None, cols]  # the quadratic c0 + c1 x + c2 y + c3 x² + c4 xy + c5 y²
+        cap = (c[0] + c[2] * yr + c[5] * yr * yr) + (c[1] + c[4] * yr) * xc + c[3] * xc * xc
+        out[rows, cols] = np.minimum(paper[rows, cols], np.maximum(cap, 0))
     return out
 
 
-def _surface(c: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The quadratic c0 + c1 x + c2 y + c3 x² + c4 xy + c5 y² on the grid of a column `y` and a row `x`."""
-    return c[0] + c[1] * x + c[2] * y + c[3] * x * x + c[4] * x * y + c[5] * y * y
+@functools.lru_cache(maxsize=8)
+def _fit_grid(h: int, w: int, band: int, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates (-0.5..0.5) across and down an (h, w) copy, and the quadratic's six terms at every `step`-th
+    pixel inside its edge band: the same for every frame of a camera."""
+    x, y = np.linspace(-0.5, 0.5, w, dtype=np.float32), np.linspace(-0.5, 0.5, h, dtype=np.float32)
+    yy, xx = np.meshgrid(y[band:h - band:step], x[band:w - band:step], indexing="ij")
+    terms = np.stack([np.ones_like(xx), xx, yy, xx * xx, xx * yy, yy * yy], axis=-1).reshape(-1, 6)
+    return x, y, terms
 
 
 def _background_copy(gray: np.ndarray, params: SegmentParams) -> tuple[np.ndarray, int]:
