@@ -3,9 +3,9 @@
 The generated suites (`bench/frames.py`) degrade MNIST digits with the same code whose figures they report: a
 closed loop. Here the handwriting is real (`bench/realdev.py`'s upright images) and only the capture is made
 worse: shrunk to a webcam's 640 px or to 320 px, blurred, smeared by motion, noisy and JPEG-coded, half in
-shadow, darker towards the corners, enlarged, or turned a few degrees in the frame (a phone held askew). Boxes follow the image. A reader
-that holds its clean figure here reads real writing through a poor camera; one that drops shows which kind of
-capture to teach the generator next.
+shadow, darker towards the corners, enlarged, turned a few degrees in the frame (a phone held askew), or seen
+by a camera tilted back. Boxes follow the image. A reader that holds its clean figure here reads real writing
+through a poor camera; one that drops shows which kind of capture to teach the generator next.
 """
 from __future__ import annotations
 
@@ -36,10 +36,11 @@ class DegradeParams:
     enlarge: tuple[float, ...] = (1.5, 2.0)  # a closer or higher-resolution camera...
     enlarge_max_side: int = 2500  # ...for images not already this large
     askew: tuple[float, ...] = (3.0, -6.0)  # the page turned this many degrees (counter-clockwise) in the frame
+    keystone: float = 0.12  # a camera tilted back: the page's top this share of the width narrower on each side
 
 
 DEFAULT = DegradeParams()
-# -> (image, 2x3 affine matrix from the stored image's pixels to the degraded image's)
+# -> (image, 2x3 affine or 3x3 perspective matrix from the stored image's pixels to the degraded image's)
 Degradation = Callable[[np.ndarray, DegradeParams], tuple[np.ndarray, np.ndarray]]
 
 
@@ -48,15 +49,23 @@ def scaling(factor: float) -> np.ndarray:
 
 
 def move_boxes(digits: list, matrix: np.ndarray, shape: tuple[int, int]) -> list:
-    """Labelled boxes (label, (x, y, w, h)) carried by `matrix`: each centre moved, its size scaled; a digit
-    whose centre left the image (`shape`: height, width) is gone. A turn of a few degrees keeps a digit's box
-    size within a pixel or two, well inside the set's matching rule."""
-    scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+    """Labelled boxes (label, (x, y, w, h)) carried by `matrix` (2x3 affine or 3x3 homography): each centre
+    moved, its width and height scaled as the matrix stretches them there; a digit whose centre left the image
+    (`shape`: height, width) is gone. A turn of a few degrees keeps a digit's box size within a pixel or two,
+    well inside the set's matching rule."""
+    full = np.vstack([matrix, [0.0, 0.0, 1.0]]) if matrix.shape[0] == 2 else np.asarray(matrix, float)
+
+    def carry(x: float, y: float) -> np.ndarray:
+        u, v, t = full @ np.array([x, y, 1.0])
+        return np.array([u / t, v / t])
+
     moved = []
     for label, (x, y, w, h) in digits:
-        cx, cy = matrix @ np.array([x + w / 2, y + h / 2, 1.0])
+        centre = np.array([x + w / 2, y + h / 2])
+        cx, cy = carry(*centre)
         if 0 <= cx < shape[1] and 0 <= cy < shape[0]:
-            sw, sh = w * scale, h * scale
+            sw = w * float(np.linalg.norm(carry(*(centre + (1, 0))) - (cx, cy)))  # the local stretch along x...
+            sh = h * float(np.linalg.norm(carry(*(centre + (0, 1))) - (cx, cy)))  # ...and along y
             moved.append((label, (int(round(cx - sw / 2)), int(round(cy - sh / 2)), int(round(sw)), int(round(sh)))))
     return moved
 
@@ -68,14 +77,28 @@ def fit_side(image: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
     return cv2.resize(image, None, fx=factor, fy=factor, interpolation=interpolation), scaling(factor)
 
 
+def keystone(image: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
+    """The page as a camera tilted back sees it: the top edge `share` of the width narrower on each side, the
+    bottom as it was (a homography); the corners it uncovers are the paper's colour."""
+    h, w = image.shape[:2]
+    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    matrix = cv2.getPerspectiveTransform(corners, np.float32([[share * w, 0], [(1 - share) * w, 0], [w, h], [0, h]]))
+    return cv2.warpPerspective(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                               borderValue=paper_colour(image)), matrix
+
+
+def paper_colour(image: np.ndarray) -> tuple[int, ...]:
+    """The image's median colour: what a warp shows where the page leaves the frame."""
+    return tuple(int(v) for v in np.median(image.reshape(-1, image.shape[2] if image.ndim == 3 else 1), axis=0))
+
+
 def askew(image: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
     """The page turned `degrees` counter-clockwise about the image's centre in a frame of the same size; the
     corners it uncovers are the paper's colour (its median), not a smear of the edge."""
     h, w = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
-    paper = tuple(int(v) for v in np.median(image.reshape(-1, image.shape[2] if image.ndim == 3 else 1), axis=0))
     return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                          borderValue=paper), matrix
+                          borderValue=paper_colour(image)), matrix
 
 
 def motion_blur(image: np.ndarray, length: float) -> np.ndarray:
@@ -138,6 +161,7 @@ DEGRADATIONS: dict[str, Degradation] = {
     "enlarged x2": _enlarged(1),
     "askew 3 deg": _askew(0),
     "askew -6 deg": _askew(1),
+    "keystone": lambda image, p: keystone(image, p.keystone),
 }
 
 

@@ -340,13 +340,15 @@ def _pieces(binary: np.ndarray, ink: np.ndarray, unit: float,
 
 
 def _join_pieces(boxes: np.ndarray, lines: np.ndarray, min_size: float, unit: float,
-                 params: SegmentParams) -> np.ndarray:
+                 params: SegmentParams, tallest: float = np.inf) -> np.ndarray:
     """Group index per component box (x0, y0, x1, y1): broken strokes of one digit share a group.
 
     Bars, dots, dashes and specks join the digit next to them (stacked and fragment rules). Two groups
     that could each be a digit by themselves join only where pieces of them are entangled (see
     `_entangled`), so digits written one above the other, or a small digit beside a big one, stay
     apart; and in a pass a piece joins at most one such digit-like group, so it cannot bridge two digits.
+    No join makes a group taller than `tallest` (no digit is): a page's edge or a strip of table running the
+    frame's height would take every digit beside it as its "fragment", and all of them would be dropped.
     """
     group = np.arange(len(boxes))
     linked_a, linked_b = np.nonzero(_entangled(boxes, lines, unit, params))  # entangled piece pairs
@@ -364,6 +366,7 @@ def _join_pieces(boxes: np.ndarray, lines: np.ndarray, min_size: float, unit: fl
         fragment = (size[:, None] <= params.fragment_size * h[None]) & (gap <= params.fragment_gap * h[None])
         narrow = (overlap_x > 0) & (gap_y < 0) & (union_w <= params.overlap_aspect * union_h)
         ok = (stacked | fragment | fragment.T | narrow) & (union_w <= params.merge_max_aspect * union_h)
+        ok &= union_h <= tallest
         digit_like = _digit_like(w, h, min_size, params)
         both = digit_like[:, None] & digit_like[None]
         either = digit_like[:, None] | digit_like[None]
@@ -393,7 +396,7 @@ def _join_pieces(boxes: np.ndarray, lines: np.ndarray, min_size: float, unit: fl
                 continue  # two digit-like groups meet only through their own entangled pieces
             u = [min(box[a][0], box[b][0]), min(box[a][1], box[b][1]),
                  max(box[a][2], box[b][2]), max(box[a][3], box[b][3])]
-            if u[2] - u[0] <= params.merge_max_aspect * (u[3] - u[1]):
+            if u[2] - u[0] <= params.merge_max_aspect * (u[3] - u[1]) and u[3] - u[1] <= tallest:
                 parent[b], box[a] = a, u
         lookup = np.array([root(i) for i in range(len(ids))])
         new_group = ids[lookup[member]]
@@ -490,7 +493,7 @@ def segment(frame: np.ndarray, params: SegmentParams = DEFAULT, unit: float | No
     keep, boxes, pixels = keep[~paper], boxes[~paper], pixels[~paper]
     if len(keep) == 0:
         return Segmentation([], binary, back=back, shape=shape)
-    group = _join_pieces(boxes, lines, min_size, unit, params)
+    group = _join_pieces(boxes, lines, min_size, unit, params, params.max_height * fh)
     ids, member = np.unique(group, return_inverse=True)
     joined = _group_boxes(boxes, member, len(ids))
     owner = np.zeros(count, np.int32)  # label -> 1 + its group's index; 0: background or dropped

@@ -160,6 +160,17 @@ def test_a_table_beside_the_page_stays_out_of_the_paper():
     assert_matches(find_candidates(frame), sheet.boxes)
 
 
+def test_digits_beside_a_slanted_strip_of_table_are_not_its_fragments():
+    """A page photographed at an angle: the table shows along one edge as a slanted dark strip the frame's
+    height, and digits near it lie inside its box. No join may make a group taller than a digit can be."""
+    sheet = Sheet()
+    for k, (x, y) in enumerate(((480, 30), (450, 150))):
+        sheet.draw(digit(index_of(0, k), 60), x, y)
+    frame = sheet.photo(paper=215)
+    cv2.fillPoly(frame, [np.array([[600, 0], [640, 0], [640, 480], [440, 480]], np.int32)], (60, 90, 130))
+    assert_matches(find_candidates(frame), sheet.boxes)
+
+
 def test_broken_five_and_dotted_four_are_one_candidate_each():
     sheet = Sheet()
     five = digit(index_of(5), 90).copy()
