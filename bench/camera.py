@@ -1,4 +1,5 @@
-"""What the camera does to a page: uneven light, a tilted view, focus and shake, sensor noise, JPEG.
+"""What the camera does to a page: uneven light, a tilted view, the desk around it, focus and shake, sensor
+noise, JPEG.
 
 A `Look` lists the stages one suite's camera applies and the range each draws from. A stage left as None is
 skipped and draws nothing from the frame's random stream, so adding a stage for one suite leaves every other
@@ -30,6 +31,11 @@ class Look:
     # the page turned in the frame by this many degrees, either way (a phone held askew), and zoomed just enough
     # that the page still fills the frame (its corners leave it; the suite's margin keeps the writing in)
     tilt: Range | None = None
+    # a page lying on a desk, seen from above by a phone held a little back: the page spans this share of the
+    # frame's width and height, its far (top) edge `keystone` of its width narrower on each side, and the desk
+    # (wood, grey or white, with a grain) around it
+    desk: Range | None = None
+    keystone: Range = (0.03, 0.15)
     blur: Range | None = None  # Gaussian sigma, pixels (a lens a little out of focus, demosaicing)
     motion: Range | None = None  # length of a straight motion-blur streak, pixels, in a random direction
     defocus: Range | None = None  # radius of the defocus disc, pixels
@@ -55,6 +61,9 @@ LOOKS: dict[str, Look] = {
     # a notebook page photographed askew: its rules slant across the frame (real photos, issue 33)
     "askew": Look(gradient=(0.7, 0.95), vignette=(0.05, 0.25), perspective=0.02, tilt=(2.0, 8.0), blur=(0.3, 1.0),
                   noise=(2.0, 5.0), jpeg=(60, 90)),
+    # a phone photo of a page lying on a desk: the desk around it, the page narrower at its far edge
+    "desk": Look(gradient=(0.65, 0.95), vignette=(0.1, 0.45), desk=(0.55, 0.85), blur=(0.3, 1.0), noise=(2.0, 5.0),
+                 jpeg=(60, 92)),
     # a page under a dark shadow band (a hand, a head, a lamp arm)
     "shadow": Look(gradient=(0.7, 0.95), shadow=(0.35, 0.6), shadow_width=(0.15, 0.4), vignette=(0.05, 0.25),
                    perspective=0.025, blur=(0.4, 1.0), noise=(2.0, 5.0), jpeg=(60, 90)),
@@ -110,6 +119,30 @@ def turned(rng: np.random.Generator, span: Range, size: tuple[int, int]) -> np.n
     cos, sin = abs(np.cos(np.radians(angle))), abs(np.sin(np.radians(angle)))
     zoom = max(cos + height / width * sin, cos + width / height * sin)
     return np.vstack([cv2.getRotationMatrix2D((width / 2, height / 2), angle, zoom), [0, 0, 1]])
+
+
+DESKS = ((70, 105, 150), (45, 48, 52), (125, 128, 132), (200, 205, 210))  # BGR: wood, dark, grey, white
+
+
+def on_desk(rng: np.random.Generator, look: Look, size: tuple[int, int]) -> np.ndarray:
+    """The homography that lays the whole page (the frame's size) on a desk in the frame: shrunk to a drawn
+    share, placed anywhere, its top edge narrowed by a drawn keystone."""
+    width, height = size
+    share, narrow = draw(rng, look.desk), draw(rng, look.keystone)
+    w, h = share * width, share * height
+    x0, y0 = rng.uniform(0, width - w), rng.uniform(0, height - h)
+    quad = np.float32([[x0 + narrow * w, y0], [x0 + w - narrow * w, y0], [x0 + w, y0 + h], [x0, y0 + h]])
+    return cv2.getPerspectiveTransform(np.float32([[0, 0], [width, 0], [width, height], [0, height]]), quad)
+
+
+def desk_surface(rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
+    """A desk (float BGR, height x width x 3): one of `DESKS`, with a grain running along it (2-6 % of its
+    brightness: wood's rings, a laminate's print)."""
+    width, height = size
+    colour = np.float32(DESKS[int(rng.integers(len(DESKS)))])
+    grain = rng.normal(0, 1, (max(2, height // 6), max(2, width // 80))).astype(np.float32)
+    grain = cv2.resize(grain, (width, height), interpolation=cv2.INTER_LINEAR) * rng.uniform(0.02, 0.06)
+    return colour[None, None, :] * (1 + grain[..., None])
 
 
 def motion_kernel(length: float, angle: float) -> np.ndarray:
@@ -170,9 +203,15 @@ def camera(image: np.ndarray, rng: np.random.Generator, look: Look) -> tuple[np.
     if look.tilt:
         tilt = turned(rng, look.tilt, (width, height))
         h_matrix = tilt if h_matrix is None else h_matrix @ tilt
+    if look.desk:
+        desk = on_desk(rng, look, (width, height))
+        h_matrix = desk if h_matrix is None else desk @ h_matrix
     if h_matrix is not None:
         image = cv2.warpPerspective(image, h_matrix, (width, height), flags=cv2.INTER_LINEAR,
                                     borderMode=cv2.BORDER_REPLICATE)
+    if look.desk:  # where the page does not reach, the desk
+        page = cv2.warpPerspective(np.ones((height, width), np.float32), h_matrix, (width, height), flags=cv2.INTER_LINEAR)
+        image = image * page[..., None] + desk_surface(rng, (width, height)) * (1 - page[..., None])
     if look.blur:
         image = cv2.GaussianBlur(image, (0, 0), rng.uniform(*look.blur))
     image = shake_and_focus(image, rng, look)

@@ -35,11 +35,11 @@ class Plan:
 
 FULL = Plan(frames={"even": 150, "hard": 150, "rotated": 150, "numbers": 100, "distractors": 150, "sweep": 280,
                     "closeup": 100, "sheet": 6, "blur": 150, "thinblur": 100, "pencil": 100, "marks": 150,
-                    "words": 100, "text": 100, "dotgrid": 100, "singles45": 140, "askew": 100},
+                    "words": 100, "text": 100, "dotgrid": 100, "singles45": 140, "askew": 100, "desk": 100},
             limits={"tesseract": {"*": 21, "sweep": 70, "sheet": 2}, "rapidocr": {"*": 10, "sweep": 28, "sheet": 2}})
 QUICK = Plan(frames={"even": 12, "hard": 12, "rotated": 12, "numbers": 8, "distractors": 12, "sweep": 28,
                      "closeup": 8, "sheet": 2, "blur": 12, "thinblur": 8, "pencil": 8, "marks": 12, "words": 8,
-                     "text": 8, "dotgrid": 8, "singles45": 14, "askew": 8},
+                     "text": 8, "dotgrid": 8, "singles45": 14, "askew": 8, "desk": 8},
              limits={"tesseract": {"*": 2, "sweep": 7}, "rapidocr": {"*": 2, "sweep": 7, "sheet": 1}})
 
 

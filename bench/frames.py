@@ -54,6 +54,9 @@ SUITES: dict[str, Suite] = {
         # slack join the digits written on them)
         Suite("askew", layout="notebook", camera="askew", paper="ruled", sizes=((640, 480), (1280, 720)),
               pens=((0.06, 0.12),), margin=0.14, dark_rules=True),
+        # a page lying on a desk, photographed from above and a little back: the desk's edge and grain around it,
+        # the page narrower at the top, the light falling off (the real set's 12 MP sheet on its wooden table)
+        Suite("desk", heights=(30, 130), camera="desk", paper="mixed", sizes=((640, 480), (1280, 720), (1920, 1080))),
         Suite("singles45", digits=(1, 1), heights=(40, 160), rotation=45.0, min_rotation=30.0, layout="single",
               camera="mild"),
     )

@@ -28,6 +28,7 @@ SUITE_NOTES = {
     "dotgrid": "digits 24-110 px on dot-grid paper (a bullet journal's grey dots every 14-40 px), mild camera",
     "singles45": "one digit per frame turned 30-45 degrees either way",
     "askew": "a notebook page with dark rules, digits on and across them, photographed turned 2-8 degrees",
+    "desk": "a page lying on a desk (wood, grey or white), photographed from above and a little back: narrower at the top",
 }
 
 

@@ -41,6 +41,11 @@ class SegmentParams:
     ground_percentile: float = 75.0
     background_width: int = 160  # the paper's brightness is estimated on a frame shrunk to this width, pixels
     background_kernel: float = 0.12  # closing size: wider than the thickest stroke (digits up to 1/2 frame)
+    # the paper estimate is made on a copy shrunk to `background_width`: a sharp edge (a page on a darker desk)
+    # falls inside one shrunk pixel, and the darker side beside it looked darker than that mixed "paper". Where a
+    # shrunk pixel's 3x3 neighbourhood is darker by more than this share, the darker estimate is taken (a
+    # shadow's soft edge changes light by 3-4 % a shrunk pixel and is left alone; 0: off)
+    paper_step: float = 0.15
     edge_fit: bool = True  # near the frame's edges the paper follows the light's fall-off (`paper_estimate`)...
     edge_margin: float = 0.08  # ...where the closing says it is brighter than this share above the fall-off (an
     # error below the ink threshold, 0.11, makes no ink: 0.05 also capped a soft shadow edge's bright side)
@@ -198,7 +203,11 @@ def ink_map(frame: np.ndarray, params: SegmentParams = DEFAULT) -> np.ndarray:
     small, k = _background_copy(gray, params)
     if _light_ink(small, k, params):
         gray, small = 255 - gray, 255 - small
-    paper = cv2.resize(np.maximum(paper_estimate(small, k, params), 1), (w, h), interpolation=cv2.INTER_LINEAR)
+    paper = paper_estimate(small, k, params)
+    if params.paper_step:
+        low = cv2.erode(paper, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+        paper = np.where(low < (1 - params.paper_step) * paper.astype(np.float32), low, paper)
+    paper = cv2.resize(np.maximum(paper, 1), (w, h), interpolation=cv2.INTER_LINEAR)
     if params.noise_blur > 1:
         gray = cv2.GaussianBlur(gray, (params.noise_blur, params.noise_blur), 0)
     relative = cv2.divide(gray, paper, scale=255)  # paper -> 255, ink darker

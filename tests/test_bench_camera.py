@@ -1,4 +1,5 @@
 """The camera's stages: kernels, noise drawn in chunks, and stages that are off drawing nothing."""
+import cv2
 import numpy as np
 import pytest
 
@@ -65,3 +66,22 @@ def test_a_tilted_look_turns_the_page_and_still_fills_the_frame():
     near = np.flatnonzero(dark[start - 30 : start + 30, 280]) + start - 30  # ...and at column 280
     rise = np.abs(near - start).min()
     assert abs(rise - 240 * np.tan(np.radians(5.0))) <= 3
+
+
+def test_a_desk_look_lays_the_page_on_a_desk_narrower_at_its_far_edge():
+    """The whole page lands inside the frame, its top edge shorter than its bottom one, the desk around it;
+    the homography returned carries the page's corners there (and so the truth boxes)."""
+    page = np.full((240, 320, 3), 230.0)
+    look = Look(desk=(0.6, 0.6), keystone=(0.1, 0.1), noise=(0.0, 0.0))
+    frame, h_matrix = camera(page.copy(), np.random.default_rng(3), look)
+    corners = cv2.perspectiveTransform(np.float32([[[0, 0]], [[320, 0]], [[320, 240]], [[0, 240]]]), h_matrix)
+    (tl, tr, br, bl) = corners.reshape(4, 2)
+    assert np.isclose(tr[0] - tl[0], 0.8 * (br[0] - bl[0]), rtol=0.01)  # the far edge 10 % narrower each side
+    assert np.isclose(br[0] - bl[0], 0.6 * 320, rtol=0.01) and np.isclose(bl[1] - tl[1], 0.6 * 240, rtol=0.01)
+    assert corners.min() >= 0 and (corners[..., 0] <= 320).all() and (corners[..., 1] <= 240).all()
+    inside = frame[int(tl[1]) + 5 : int(bl[1]) - 5, int(tl[0]) + 5 : int(tr[0]) - 5]
+    assert abs(inside.mean() - 230) < 3  # the page
+    outside = np.ones(frame.shape[:2], np.uint8)
+    cv2.fillConvexPoly(outside, corners.reshape(4, 2).astype(np.int32), 0)
+    outside = cv2.erode(outside, np.ones((5, 5), np.uint8)).astype(bool)
+    assert outside.any() and abs(frame[outside].mean() - 230) > 10  # the desk, another colour
