@@ -34,13 +34,13 @@ class ProfileParams:
 
 def stage_table(reader) -> tuple[Stage, ...]:
     """Stage name -> the function doing it, as `reader` reaches it today (edge/ of 2026-12-04)."""
-    from edge import context, reader as reader_module, scale, segment
+    from edge import context, ink, reader as reader_module, scale, segment
 
     return (
         ("photo: measure the writing, shrink", scale, "working_image"),
-        ("grey conversion", segment, "to_gray"),
-        ("background estimate and ink map", segment, "ink_map"),
-        ("light-ink test", segment, "_light_ink"),
+        ("grey conversion", ink, "to_gray"),
+        ("background estimate and ink map", segment, "ink_map"),  # as segment calls it (scale's probe: above)
+        ("light-ink test", ink, "_light_ink"),
         ("faint-frame thresholds", segment, "thresholds"),
         ("threshold and candidate bookkeeping", segment, "segment"),
         ("line removal", segment, "remove_lines"),

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from edge import segment
+from edge.ink import ink_map, light_ink, thresholds, to_gray
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,8 @@ def writing_height(probe: np.ndarray, params: ScaleParams = DEFAULT,
     Paper lines are removed first; specks, rules, dashes, anything spanning most of the frame and pieces with
     a small share of a typical piece's ink are left out, so what remains is letters and digits (or their broken
     pieces)."""
-    ink = segment.ink_map(probe, seg)
-    seg = segment.thresholds(ink, seg)
+    ink = ink_map(probe, seg)
+    seg = thresholds(ink, seg)
     binary, _ = segment.ink_binary(ink, min(probe.shape[:2]), seg)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     strong = np.zeros(count, bool)  # hysteresis: a component needs some strong ink
@@ -96,8 +97,8 @@ def writing_height(probe: np.ndarray, params: ScaleParams = DEFAULT,
             & (w <= params.probe_max_share * pw) & (w <= params.probe_flat * h))
     if not keep.any():
         return None
-    ink = stats[1:, cv2.CC_STAT_AREA]
-    keep &= ink >= params.probe_min_ink * _typical_ink(ink[keep])
+    pixels = stats[1:, cv2.CC_STAT_AREA]
+    keep &= pixels >= params.probe_min_ink * _typical_ink(pixels[keep])
     return float(np.median(h[keep]))
 
 
@@ -114,7 +115,7 @@ def plan(gray: np.ndarray, params: ScaleParams = DEFAULT, seg: segment.SegmentPa
     working image's scale and unit."""
     h, w = gray.shape[:2]
     step = max(1, max(h, w) // params.probe_side)  # the polarity test needs no more than a probe
-    light = segment.light_ink(gray[::step, ::step], seg)
+    light = light_ink(gray[::step, ::step], seg)
     polarity = "light_ink" if light else "dark_ink"
     probe_factor = params.probe_side / max(h, w)
     height = writing_height(shrink(gray, probe_factor, light), params, replace(seg, polarity=polarity))
@@ -134,6 +135,6 @@ def working_image(frame: np.ndarray, params: ScaleParams = DEFAULT,
     with `plan.segment_params(seg)`."""
     if max(frame.shape[:2]) <= params.direct_side:
         return frame, Plan(1.0, None, None)
-    gray = segment.to_gray(frame)
+    gray = to_gray(frame)
     chosen = plan(gray, params, seg)
     return shrink(gray, chosen.factor, chosen.polarity == "light_ink"), chosen

@@ -9,8 +9,21 @@ import numpy as np
 import pytest
 
 from edge.normalize import to_mnist
-from edge.segment import (DEFAULT, Candidate, SegmentParams, _join_pieces, elongation, find_candidates, ink_map,
-                          light_ink, main_stroke, segment, thresholds)
+from edge import ink
+from edge.segment import (DEFAULT, Candidate, SegmentParams, _join_pieces, elongation, find_candidates, main_stroke,
+                          segment)
+
+
+def ink_map(frame: np.ndarray, params: SegmentParams = DEFAULT) -> np.ndarray:
+    return ink.ink_map(frame, params)
+
+
+def thresholds(ink_values: np.ndarray, params: SegmentParams = DEFAULT) -> SegmentParams:
+    return ink.thresholds(ink_values, params)
+
+
+def light_ink(frame: np.ndarray, params: SegmentParams = DEFAULT) -> bool:
+    return ink.light_ink(frame, params)
 
 SAMPLE = np.load(Path(__file__).parent / "data" / "mnist_sample.npz")
 H, W = 480, 640
