@@ -34,6 +34,9 @@ class ScaleParams:
     # ...and holding less than this share of the ink of a typical piece (the ink-weighted median piece) are
     # the dots and dashes of a dotted grid, which can outnumber the digits on it ten to one
     probe_min_ink: float = 0.125
+    # ...when that typical piece has this many peers (pieces with half its ink or more): one or two big pieces,
+    # a page's edge on a desk or a drawing, are no writing to measure the rest against
+    probe_peers: int = 3
     digit_height: float = 100.0  # the working image puts the writing's median height at about this, pixels
     # (64 merged the widened strokes of close thin-pen digits on 8-12 MP sheets: docs/segmentation.md)
     min_short: int = 360  # but its shorter side is never shrunk below this (close-ups keep some detail)
@@ -98,7 +101,9 @@ def writing_height(probe: np.ndarray, params: ScaleParams = DEFAULT,
     if not keep.any():
         return None
     pixels = stats[1:, cv2.CC_STAT_AREA]
-    keep &= pixels >= params.probe_min_ink * _typical_ink(pixels[keep])
+    typical = _typical_ink(pixels[keep])
+    if np.count_nonzero(keep & (pixels >= typical / 2)) >= params.probe_peers:
+        keep &= pixels >= params.probe_min_ink * typical
     return float(np.median(h[keep]))
 
 

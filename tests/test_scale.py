@@ -1,6 +1,8 @@
 """Scale: camera frames are read as they are; photos are measured and shrunk to the writing's scale."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
@@ -70,3 +72,16 @@ def test_the_dashes_of_a_squared_page_are_not_measured_as_the_writing():
     plan = scale.plan(photo)
     assert 130 <= plan.height <= 190
     assert plan.unit >= 0.9 * 1200 * plan.factor  # sized as a camera frame of these digits would be
+
+
+def test_one_big_piece_is_not_the_writing_the_rest_is_measured_against():
+    """A page's edge on a desk (one long band holding more ink than all the digits) has no peers: the digits
+    are still the writing, not pieces too small beside it."""
+    photo = np.full((1200, 1600), 235, np.uint8)
+    cv2.line(photo, (1250, 100), (1550, 1000), 60, 20)  # the edge: most of the frame tall, 20 px of "ink"
+    for x in range(200, 1100, 160):  # six "8"s, 80 px tall
+        cv2.ellipse(photo, (x, 560), (20, 20), 0, 0, 360, 30, 4)
+        cv2.ellipse(photo, (x, 600), (20, 20), 0, 0, 360, 30, 4)
+    assert 60 <= scale.plan(photo).height <= 100
+    alone = scale.plan(photo, replace(scale.DEFAULT, probe_peers=0)).height  # the edge as the typical piece
+    assert alone > 300
