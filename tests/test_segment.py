@@ -8,22 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
+from edge.ink import ink_map, light_ink, thresholds
 from edge.normalize import to_mnist
-from edge import ink
 from edge.segment import (DEFAULT, Candidate, SegmentParams, _join_pieces, elongation, find_candidates, main_stroke,
                           segment)
-
-
-def ink_map(frame: np.ndarray, params: SegmentParams = DEFAULT) -> np.ndarray:
-    return ink.ink_map(frame, params)
-
-
-def thresholds(ink_values: np.ndarray, params: SegmentParams = DEFAULT) -> SegmentParams:
-    return ink.thresholds(ink_values, params)
-
-
-def light_ink(frame: np.ndarray, params: SegmentParams = DEFAULT) -> bool:
-    return ink.light_ink(frame, params)
 
 SAMPLE = np.load(Path(__file__).parent / "data" / "mnist_sample.npz")
 H, W = 480, 640
@@ -154,7 +142,7 @@ def test_light_falling_off_towards_the_edges_is_paper_not_ink():
     sheet = Sheet()
     row_of_digits(sheet, [1, 7], 160, 230, 60, 80)
     frame = vignetted(sheet.photo(paper=220), 0.6)
-    ink = ink_map(frame)
+    ink = ink_map(frame, DEFAULT)
     assert np.percentile(ink[:8], 90) < DEFAULT.low_threshold  # the top edge, darkest in its corners
     assert np.percentile(ink[:, :8], 90) < DEFAULT.low_threshold
     assert_matches(find_candidates(frame), sheet.boxes)
@@ -169,7 +157,7 @@ def test_a_table_beside_the_page_stays_out_of_the_paper():
     row_of_digits(sheet, [3, 8], 90, 380, 200, 30)
     frame = sheet.photo(paper=210)
     frame[:, -14:] = (120, 90, 60)  # wood
-    assert np.median(ink_map(frame)[:, -10:]) > DEFAULT.high_threshold
+    assert np.median(ink_map(frame, DEFAULT)[:, -10:]) > DEFAULT.high_threshold
     assert_matches(find_candidates(frame), sheet.boxes)
 
 
@@ -193,7 +181,7 @@ def test_the_dark_side_of_a_page_edge_is_no_ink():
     `paper_step` takes the darker side's estimate."""
     frame = np.full((480, 640, 3), 210, np.uint8)
     frame[:, 402:] = (60, 100, 140)  # a wooden desk from x = 402 on (inside a shrunk pixel)
-    assert ink_map(frame)[:, 396:416].max() < DEFAULT.low_threshold
+    assert ink_map(frame, DEFAULT)[:, 396:416].max() < DEFAULT.low_threshold
     assert ink_map(frame, replace(DEFAULT, paper_step=0))[:, 396:416].max() > 2 * DEFAULT.low_threshold
 
 
@@ -468,9 +456,9 @@ def test_noise_alone_gives_nothing():
 def test_ink_map_flattens_the_paper():
     sheet = Sheet()
     frame = sheet.photo(gradient=0.7, color=False)
-    assert ink_map(frame).max() < SegmentParams().low_threshold
+    assert ink_map(frame, DEFAULT).max() < SegmentParams().low_threshold
     sheet.draw(digit(0, 100), 300, 200)
-    ink = ink_map(sheet.photo(gradient=0.7))
+    ink = ink_map(sheet.photo(gradient=0.7), DEFAULT)
     assert ink.dtype == np.uint8 and ink.shape == (H, W) and ink.max() > 150
 
 
@@ -486,17 +474,17 @@ def test_faint_pencil_lowers_the_thresholds_and_is_found():
     sheet = Sheet()
     row_of_digits(sheet, [3, 5, 8], 50, 100, 200, 40)
     photo = sheet.photo(paper=120, darkness=0.18, noise=1.5)
-    faint = thresholds(ink_map(photo))
+    faint = thresholds(ink_map(photo, DEFAULT), DEFAULT)
     assert faint.high_threshold < DEFAULT.high_threshold and faint.low_threshold < DEFAULT.low_threshold
     assert faint.low_threshold >= DEFAULT.faint_floor
-    assert np.percentile(ink_map(photo), 99.9) < DEFAULT.high_threshold  # hysteresis at 56 would keep none
+    assert np.percentile(ink_map(photo, DEFAULT), 99.9) < DEFAULT.high_threshold  # hysteresis at 56 would keep none
     assert_matches(find_candidates(photo), sheet.boxes, min_iou=0.6)
 
 
 def test_pen_on_paper_keeps_the_set_thresholds_and_blank_paper_finds_nothing():
     sheet = Sheet()
     row_of_digits(sheet, [3, 5, 8], 50, 100, 200, 40)
-    assert thresholds(ink_map(sheet.photo(noise=3))) == DEFAULT
+    assert thresholds(ink_map(sheet.photo(noise=3), DEFAULT), DEFAULT) == DEFAULT
     assert find_candidates(Sheet().photo(paper=120, noise=3)) == []
 
 
@@ -522,8 +510,8 @@ def test_touching_digits_of_different_heights_get_a_tentative_cut():
 def test_a_blank_page_is_dark_ink_and_holds_no_candidates():
     """Paper grain has no skew to speak of: read inverted, the grain itself would be "ink" everywhere."""
     page = Sheet().photo(noise=3, gradient=0.2)
-    assert not light_ink(page)
-    assert thresholds(ink_map(page)) == DEFAULT  # no ink stands out: the set thresholds stay
+    assert not light_ink(page, DEFAULT)
+    assert thresholds(ink_map(page, DEFAULT), DEFAULT) == DEFAULT  # no ink stands out: the set thresholds stay
     assert find_candidates(page) == []
 
 
@@ -537,7 +525,7 @@ def test_a_page_mostly_in_shadow_is_still_dark_ink():
     y, x = np.mgrid[:h, :w]
     page = np.clip(page * (1 - 0.6 / (1 + np.exp(-(x + 0.5 * y - 0.45 * w) / 4))), 0, 255).astype(np.uint8)
     assert np.median(page) < DEFAULT.dark_ground < np.percentile(page, DEFAULT.ground_percentile)
-    assert not light_ink(page)
+    assert not light_ink(page, DEFAULT)
     assert light_ink(page, SegmentParams(ground_percentile=50))  # judged on the median pixel, as it once was
     found = [c.box for c in find_candidates(page)]
     assert all(max(iou(box, g) for g in found) >= 0.7 for box in sheet.boxes)
