@@ -23,7 +23,7 @@ import numpy as np
 
 from edge import touching
 from edge.ink import ink_map, ink_mask, thresholds
-from edge.lines import grid_dots, level, odd, remove_lines, slant, turn_box
+from edge.lines import grid_dots, level, remove_lines, slant, turn_box
 
 
 @dataclass(frozen=True)
